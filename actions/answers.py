@@ -1,0 +1,233 @@
+"""Answer texts built from the catalogue, in the user's language, short enough for a phone screen.
+
+Every sentence is a whole translatable message with named placeholders; data texts (names, summaries,
+documents) go through the same catalogs. Dates, times and weekday names are formatted by Babel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from actions.catalogue import Catalogue, Office, Service
+from actions.i18n import Texts
+from actions.opening_hours import Day, Interval, Schedule, Status
+
+
+def service_title(t: Texts, service: Service) -> str:
+    """The service name in the user's language with the German term people meet at the counter."""
+    name = t.data(service.name)
+    if service.german_term.lower() in name.lower():
+        return name
+    # Translators: a service name followed by the official German term, which stays German
+    return t._("{name} ({german_term})", name=name, german_term=service.german_term)
+
+
+def office_name(t: Texts, office: Office) -> str:
+    name = t.data(office.name)
+    if t.code == "de" or name == office.name:
+        return name
+    # Translators: an office name followed by its German name as written on the door
+    return t._("{name} ({german_name})", name=name, german_name=office.name)
+
+
+def address_line(t: Texts, office: Office) -> Optional[str]:
+    if office.address is None:
+        return None
+    a = office.address
+    street = f"{a.street}, {a.postcode} {a.town}"
+    if a.building:
+        return t._("Adresse: {building}, {street}", building=a.building, street=street)
+    return t._("Adresse: {street}", street=street)
+
+
+def contact_line(t: Texts, office: Office) -> Optional[str]:
+    if office.phone and office.email:
+        return t._("Telefon: {phone} · E-Mail: {email}", phone=office.phone, email=office.email)
+    if office.phone:
+        return t._("Telefon: {phone}", phone=office.phone)
+    if office.email:
+        return t._("E-Mail: {email}", email=office.email)
+    return None
+
+
+def week_pattern(t: Texts, schedule: Schedule, expression: str, today: dt.date) -> str:
+    """The weekly hours, consecutive days with equal hours grouped: 'Mo–Fr 08:00–12:00; Sa 09:30–12:30'."""
+    groups: list[tuple[int, int, tuple[Interval, ...]]] = []
+    for weekday, intervals in schedule.week(expression, today):
+        if groups and groups[-1][2] == intervals and groups[-1][1] == weekday - 1:
+            groups[-1] = (groups[-1][0], weekday, intervals)
+        else:
+            groups.append((weekday, weekday, intervals))
+    parts = []
+    for first, last, intervals in groups:
+        # Translators: a range of weekdays, e.g. "Monday–Friday"
+        days = t.weekday(first) if first == last else t._(
+            "{first}–{last}", first=t.weekday(first), last=t.weekday(last)
+        )
+        # Translators: weekdays and their opening times, e.g. "Monday–Friday 08:00–12:00"
+        parts.append(t._("{days} {hours}", days=days, hours=t.spans(intervals)))
+    return "; ".join(parts)
+
+
+def day_reason(t: Texts, day: Day) -> str:
+    """Why an office is closed on a day that would normally be open."""
+    reason = t.data(day.reason or "")
+    if day.kind == "holiday":
+        return t._("Feiertag: {name}", name=reason)
+    if day.kind == "closure":
+        return t._("Schließtag: {name}", name=reason)
+    return ""
+
+
+def status_line(t: Texts, office: Office, status: Status) -> str:
+    """Open now (until when) or closed (and when it opens next)."""
+    if not status.known:
+        return t._("Die Öffnungszeiten sind noch nicht bestätigt. Bitte rufen Sie vorher an.")
+    if status.open_now and status.closes_at is not None:
+        # Translators: {time} is a formatted time such as 12:00; leave out "Uhr" if your language has no such word
+        return t._("Jetzt geöffnet, bis {time} Uhr.", time=t.time(status.closes_at))
+    today = status.today
+    closed_because = ""
+    if today is not None and today.kind in ("holiday", "closure"):
+        closed_because = day_reason(t, today)
+    if status.next_opening is None:
+        return t._("Jetzt geschlossen. In den nächsten Wochen ist keine Öffnungszeit bekannt.")
+    opening = status.next_opening
+    now_date = status.today.date if status.today else opening.date()
+    # Translators: the next three texts fill {when} in "Nächste Öffnung: {when}."
+    if opening.date() == now_date:
+        when = t._("heute um {time} Uhr", time=t.time(opening))
+    elif opening.date() == now_date + dt.timedelta(days=1):
+        when = t._("morgen, {date}, um {time} Uhr", date=t.date(opening.date()), time=t.time(opening))
+    else:
+        when = t._("{date} um {time} Uhr", date=t.date(opening.date()), time=t.time(opening))
+    if closed_because:
+        return t._(
+            "Heute geschlossen ({reason}). Nächste Öffnung: {when}.", reason=closed_because, when=when
+        )
+    return t._("Jetzt geschlossen. Nächste Öffnung: {when}.", when=when)
+
+
+def day_line(t: Texts, day: Day, today: dt.date) -> str:
+    """What the office does on a day the user asked about."""
+    if day.date == today:
+        label = t._("Heute ({date})", date=t.date(day.date))
+    elif day.date == today + dt.timedelta(days=1):
+        label = t._("Morgen ({date})", date=t.date(day.date))
+    else:
+        label = t.date(day.date)
+    if day.kind == "open":
+        return t._("{day}: geöffnet {hours}.", day=label, hours=t.spans(day.intervals))
+    if day.kind in ("holiday", "closure"):
+        return t._("{day}: geschlossen ({reason}).", day=label, reason=day_reason(t, day))
+    if day.kind == "unknown":
+        return t._("{day}: Das wissen wir nicht sicher. Bitte rufen Sie vorher an.", day=label)
+    return t._("{day}: geschlossen.", day=label)
+
+
+def appointment_line(t: Texts, service: Service) -> str:
+    booking = service.booking_url
+    if service.appointment == "required":
+        if booking:
+            return t._("Termin: nötig. Buchen Sie ihn hier: {url}", url=booking)
+        return t._("Termin: nötig. Vereinbaren Sie ihn bitte telefonisch.")
+    if service.appointment == "recommended":
+        if booking:
+            return t._("Termin: besser vorher vereinbaren: {url}", url=booking)
+        return t._("Termin: besser vorher telefonisch vereinbaren.")
+    if service.appointment == "not_needed":
+        if booking:
+            return t._("Termin: nicht nötig. Online: {url}", url=booking)
+        return t._("Termin: nicht nötig.")
+    return t._("Termin: Fragen Sie bitte vorher telefonisch, ob Sie einen Termin brauchen.")
+
+
+def unverified_note(t: Texts, office: Office) -> Optional[str]:
+    shown = {"address", "postcode", "phone", "email", "opening_hours", "phone_hours"}
+    if shown & set(office.unverified) - {"opening_hours"}:
+        return t._("Einige Angaben sind noch nicht vom Amt bestätigt.")
+    return None
+
+
+def office_block(
+    t: Texts, catalogue: Catalogue, schedule: Schedule, office: Office, now: dt.datetime
+) -> list[str]:
+    """Where, open now / next opening, phone hours, contact — the lines every office answer shares."""
+    lines = [t._("Wo: {office}", office=office_name(t, office))]
+    address = address_line(t, office)
+    if address:
+        lines.append(address)
+    lines.append(status_line(t, office, schedule.status(office, now)))
+    if office.phone_hours:
+        hours = week_pattern(t, schedule, office.phone_hours, schedule.local(now).date())
+        lines.append(t._("Telefonisch erreichbar: {hours}", hours=hours))
+    contact = contact_line(t, office)
+    if contact:
+        lines.append(contact)
+    note = unverified_note(t, office)
+    if note:
+        lines.append(note)
+    return lines
+
+
+def service_answer(
+    t: Texts, catalogue: Catalogue, schedule: Schedule, service: Service, now: dt.datetime
+) -> str:
+    """The whole answer about one service."""
+    office = catalogue.office_for(service)
+    lines = [service_title(t, service), t.data(service.summary), ""]
+    lines += office_block(t, catalogue, schedule, office, now)
+    documents = [t.data(catalogue.documents[d].name) for d in service.documents]
+    if documents:
+        lines.append(t._("Bitte mitbringen: {documents}", documents=t.join(documents)))
+    lines.append(appointment_line(t, service))
+    if service.web:
+        lines.append(t._("Mehr Informationen: {url}", url=service.web))
+    return "\n".join(lines)
+
+
+def opening_hours_answer(
+    t: Texts,
+    catalogue: Catalogue,
+    schedule: Schedule,
+    office: Office,
+    now: dt.datetime,
+    day: Optional[dt.date],
+) -> str:
+    """When ``office`` is open: now, on the day asked about, and the weekly hours."""
+    today = schedule.local(now).date()
+    lines = [office_name(t, office)]
+    lines.append(status_line(t, office, schedule.status(office, now)))
+    if day is not None and office.opening_hours is not None:
+        lines.append(day_line(t, schedule.day(office, day), today))
+    if office.opening_hours is not None:
+        pattern = week_pattern(t, schedule, office.opening_hours, today)
+        lines.append(t._("Öffnungszeiten: {hours}", hours=pattern))
+        if office.public_holidays == "closed":
+            lines.append(t._("An Feiertagen geschlossen."))
+    if office.phone_hours:
+        lines.append(
+            t._("Telefonisch erreichbar: {hours}", hours=week_pattern(t, schedule, office.phone_hours, today))
+        )
+    address = address_line(t, office)
+    if address:
+        lines.append(address)
+    contact = contact_line(t, office)
+    if contact:
+        lines.append(contact)
+    note = unverified_note(t, office)
+    if note:
+        lines.append(note)
+    return "\n".join(lines)
+
+
+def human_contact(t: Texts, catalogue: Catalogue) -> str:
+    """The line that ends every answer: how to reach a person."""
+    contact = catalogue.contact
+    # Translators: ends every answer, so that nobody is left without a way to reach a person
+    return t._(
+        "Mit einem Menschen sprechen: {office}, Telefon {phone}.",
+        office=t.data(contact.name),
+        phone=contact.phone or "",
+    )

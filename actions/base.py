@@ -1,0 +1,169 @@
+"""What every Stadtlotse action shares: the turn's language, data and clock, and the closing contact line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import languages
+from actions.answers import human_contact
+from actions.catalogue import Catalogue, store
+from actions.i18n import N_, Texts, texts
+from actions.language_detection import decide, ranking_of
+from actions.opening_hours import Schedule
+
+logger = logging.getLogger(__name__)
+
+# Longer messages are not read: a polite request for a short question instead.
+MAX_MESSAGE_CHARS = 1500
+# A message in a language we do not speak gets the list of our languages unless the NLU is this sure.
+UNSUPPORTED_LANGUAGE_CONFIDENCE = 0.8
+UNSUPPORTED_LANGUAGE_TEXT = N_(
+    "Diese Sprache spreche ich leider noch nicht. Bitte schreiben Sie in einer dieser Sprachen: {languages}"
+)
+
+# Fixed clock for previews and tests: STADTLOTSE_NOW=2026-12-24T10:00 (local time of the city).
+NOW_VARIABLE = "STADTLOTSE_NOW"
+
+
+@dataclass
+class Reply:
+    """What an action answers; the base class adds the contact line and the contract slots."""
+
+    text: str
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    service: Optional[str] = None
+    office: Optional[str] = None
+    events: list[EventType] = field(default_factory=list)
+    with_contact: bool = True
+
+
+@dataclass
+class Turn:
+    """Everything an action needs about the current message."""
+
+    tracker: Tracker
+    language: str
+    t: Texts
+    catalogue: Catalogue
+    schedule: Schedule
+    now: dt.datetime
+
+    @property
+    def text(self) -> str:
+        return str(self.tracker.latest_message.get("text") or "")
+
+    @property
+    def intent(self) -> str:
+        return str((self.tracker.latest_message.get("intent") or {}).get("name") or "")
+
+    @property
+    def intent_ranking(self) -> list[dict[str, Any]]:
+        return list(self.tracker.latest_message.get("intent_ranking") or [])
+
+    @property
+    def entities(self) -> dict[str, str]:
+        return {
+            str(e.get("entity")): str(e.get("value"))
+            for e in self.tracker.latest_message.get("entities") or []
+        }
+
+
+def clock(schedule: Schedule) -> dt.datetime:
+    """Now, in the city's time zone (or the fixed time from ``STADTLOTSE_NOW``)."""
+    fixed = os.environ.get(NOW_VARIABLE)
+    if not fixed:
+        return dt.datetime.now(tz=schedule.zone)
+    moment = dt.datetime.fromisoformat(fixed)
+    return schedule.aware(moment) if moment.tzinfo is None else moment.astimezone(schedule.zone)
+
+
+def conversation_language(tracker: Tracker) -> str:
+    """The language to answer this message in (see ``actions.language_detection``)."""
+    message = tracker.latest_message or {}
+    metadata = message.get("metadata") or {}
+    return decide(
+        str(message.get("text") or ""),
+        ranking_of(message),
+        tracker.get_slot("language"),
+        metadata.get("language") if isinstance(metadata, dict) else None,
+    )
+
+
+def sender_hash(tracker: Tracker) -> str:
+    """A short hash of the sender id for logs (never the id or the text itself)."""
+    return hashlib.sha256(str(tracker.sender_id).encode()).hexdigest()[:12]
+
+
+class StadtlotseAction(Action):
+    """Base of every answer: work out the language, build the reply, end with a way to a human."""
+
+    def name(self) -> str:  # pragma: no cover - every subclass names itself
+        raise NotImplementedError
+
+    def answer(self, turn: Turn) -> Reply:
+        raise NotImplementedError
+
+    def guard(self, turn: Turn) -> Optional[Reply]:
+        """A reply for messages no action should try to answer: far too long, or in a language we lack."""
+        if len(turn.text) > MAX_MESSAGE_CHARS:
+            return Reply(
+                turn.t._(
+                    "Ihre Nachricht ist sehr lang. Bitte schreiben Sie Ihre Frage kurz, in ein oder zwei Sätzen."
+                )
+            )
+        message = turn.tracker.latest_message
+        confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
+        if message.get("unsupported_language") and (
+            turn.intent == "nlu_fallback" or confidence < UNSUPPORTED_LANGUAGE_CONFIDENCE
+        ):
+            names = ", ".join(lang.native_name for lang in languages.LANGUAGES.values())
+            both = [texts(code)._(UNSUPPORTED_LANGUAGE_TEXT, languages=names) for code in ("de", "en")]
+            return Reply("\n\n".join(dict.fromkeys(both)))
+        return None
+
+    def start_turn(self, tracker: Tracker) -> Turn:
+        language = conversation_language(tracker)
+        catalogue = store().get()
+        schedule = Schedule(catalogue)
+        return Turn(tracker, language, texts(language), catalogue, schedule, clock(schedule))
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        turn = self.start_turn(tracker)
+        try:
+            reply = self.guard(turn) or self.answer(turn)
+        except Exception:
+            logger.exception("%s failed for sender %s", self.name(), sender_hash(tracker))
+            reply = Reply(
+                turn.t._("Entschuldigung, da ist bei mir etwas schiefgegangen. Bitte versuchen Sie es noch einmal.")
+            )
+        text = reply.text
+        if reply.with_contact:
+            text = f"{text}\n\n{human_contact(turn.t, turn.catalogue)}"
+        dispatcher.utter_message(text=text, buttons=reply.buttons or None)
+        logger.info(
+            "answered action=%s intent=%s language=%s service=%s office=%s sender=%s",
+            self.name(), turn.intent, turn.language, reply.service, reply.office, sender_hash(tracker),
+        )  # fmt: skip
+        return [
+            SlotSet("language", turn.language),
+            SlotSet("service", reply.service),
+            SlotSet("office", reply.office),
+            *reply.events,
+        ]
+
+
+def service_button(turn: Turn, service_id: str) -> dict[str, str]:
+    """A button that asks about one service."""
+    service = turn.catalogue.services[service_id]
+    return {"title": turn.t.data(service.name), "payload": f"/service_{service_id}"}

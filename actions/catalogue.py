@@ -1,0 +1,398 @@
+"""The service catalogue: staff-edited YAML under ``data/catalogue/``, validated into typed records.
+
+Every problem is reported with file, line and field, so staff can fix it without reading code.
+The catalogue is loaded lazily and reloaded when a file changes; a broken change is refused and the
+last good catalogue stays in service (``CatalogueStore``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Literal, Optional
+
+import opening_hours
+from pydantic import BaseModel, Extra, Field, ValidationError, validator
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "data" / "catalogue"
+FILES = ("city.yml", "offices.yml", "services.yml", "documents.yml", "closures.yml")
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+OPENING_HOURS_EXAMPLE = "Mo-Fr 08:00-12:00; Th 14:00-17:00"
+
+
+# --------------------------------------------------------------------------- records
+
+
+class _Record(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+
+    checked: Optional[dt.date] = None
+    sources: list[str] = Field(default_factory=list)
+    unverified: list[str] = Field(default_factory=list)
+
+    @validator("unverified", each_item=True)
+    def _known_field(cls, value: str) -> str:  # noqa: N805 (pydantic validator)
+        if value not in cls.__fields__:
+            raise ValueError(f"'{value}' is not a field of this record")
+        return value
+
+    def is_verified(self, field: str) -> bool:
+        """False when staff marked the value of ``field`` as not yet confirmed."""
+        return field not in self.unverified
+
+
+def _check_hours(value: Optional[str]) -> Optional[str]:
+    if value is None:
+        return None
+    try:
+        opening_hours.OpeningHours(value)
+    except Exception:  # the parser raises its own ParserError with a multi-line caret picture
+        raise ValueError(
+            f"'{value}' is not a valid opening_hours expression, example: '{OPENING_HOURS_EXAMPLE}'"
+        ) from None
+    return value
+
+
+class City(_Record):
+    name: str
+    holidays_country: str = "DE"
+    holidays_subdivision: Optional[str] = None
+    timezone: str = "Europe/Berlin"
+    contact_office: str
+    web: Optional[str] = None
+    privacy_url: Optional[str] = None
+
+
+class Address(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+
+    building: Optional[str] = None
+    street: str
+    postcode: str = Field(regex=r"^\d{5}$")
+    town: str
+
+
+class Office(_Record):
+    id: str = Field(regex=ID_PATTERN)
+    name: str
+    operator: Literal["city", "district", "federal", "other"]
+    address: Optional[Address] = None
+    phone: Optional[str] = Field(None, regex=r"^\+?[0-9][0-9 /-]{4,}[0-9]$")
+    email: Optional[str] = Field(None, regex=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+    web: Optional[str] = Field(None, regex=r"^https://\S+$")
+    opening_hours: Optional[str] = None
+    phone_hours: Optional[str] = None
+    public_holidays: Literal["closed", "open", "unknown"] = "closed"
+    appointment: Optional[str] = None
+    aliases: list[str] = Field(default_factory=list)
+
+    _hours = validator("opening_hours", "phone_hours", allow_reuse=True)(_check_hours)
+
+
+class Document(_Record):
+    id: str = Field(regex=ID_PATTERN)
+    name: str
+
+
+class Service(_Record):
+    id: str = Field(regex=ID_PATTERN)
+    name: str
+    german_term: str
+    summary: str
+    office: str
+    documents: list[str] = Field(default_factory=list)
+    appointment: Literal["required", "recommended", "not_needed", "unknown"] = "unknown"
+    booking_url: Optional[str] = Field(None, regex=r"^https://\S+$")
+    web: Optional[str] = Field(None, regex=r"^https://\S+$")
+
+    @validator("summary")
+    def _plain_summary(cls, value: str) -> str:  # noqa: N805
+        return " ".join(value.split())
+
+
+class Closure(_Record):
+    name: str
+    date: Optional[dt.date] = None
+    every_year: Optional[str] = Field(None, regex=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
+    easter: Optional[int] = Field(None, ge=-100, le=100)
+    operators: list[Literal["city", "district", "federal", "other"]] = Field(default_factory=list)
+    offices: list[str] = Field(default_factory=list)
+
+    @validator("offices", always=True)
+    def _one_rule_and_someone(cls, offices: list[str], values: dict[str, Any]) -> list[str]:  # noqa: N805
+        rules = [key for key in ("date", "every_year", "easter") if values.get(key) is not None]
+        if len(rules) != 1:
+            raise ValueError("give exactly one of date, every_year or easter")
+        if not offices and not values.get("operators"):
+            raise ValueError("say who is closed: operators: [city] or offices: [office_id, ...]")
+        return offices
+
+    def falls_on(self, day: dt.date) -> bool:
+        """True if this closure rule covers ``day``."""
+        if self.date is not None:
+            return day == self.date
+        if self.every_year is not None:
+            return day.strftime("%m-%d") == self.every_year
+        from dateutil.easter import easter
+
+        assert self.easter is not None
+        return day == easter(day.year) + dt.timedelta(days=self.easter)
+
+    def applies_to(self, office: Office) -> bool:
+        """True if this closure closes ``office``."""
+        return office.id in self.offices or office.operator in self.operators
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """All staff data, cross-checked."""
+
+    city: City
+    offices: dict[str, Office]
+    services: dict[str, Service]
+    documents: dict[str, Document]
+    closures: tuple[Closure, ...]
+    directory: Path
+
+    def office_for(self, service: Service) -> Office:
+        return self.offices[service.office]
+
+    @property
+    def contact(self) -> Office:
+        """The office that is the general way to a human."""
+        return self.offices[self.city.contact_office]
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a staff data file."""
+
+    file: str
+    line: Optional[int]
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+class CatalogueError(Exception):
+    """The catalogue cannot be used; ``problems`` says where and why."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _line_of(node: Any, path: Iterable[Any]) -> Optional[int]:
+    """1-based line of the YAML node at ``path`` (keys and list indexes), as deep as it exists."""
+    line: Optional[int] = None
+    for key in path:
+        if isinstance(node, CommentedMap) and key in node:
+            line = node.lc.key(key)[0] + 1
+            node = node[key]
+        elif isinstance(node, CommentedSeq) and isinstance(key, int) and key < len(node):
+            line = node.lc.item(key)[0] + 1
+            node = node[key]
+        else:
+            break
+    return line
+
+
+def _read_yaml(path: Path, problems: list[Problem]) -> Any:
+    yaml = YAML(typ="rt")
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.load(handle)
+    except FileNotFoundError:
+        problems.append(Problem(path.name, None, "file is missing"))
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(path.name, None, f"file is not UTF-8 text ({exc.reason})"))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problems.append(Problem(path.name, line, f"YAML syntax error: {exc.problem or exc.context}"))
+    return None
+
+
+def _records(
+    path: Path, root: Any, key: str, model: type[_Record], problems: list[Problem]
+) -> list[Any]:
+    """Validate the list (or single mapping) under ``key`` into ``model`` records."""
+    if not isinstance(root, CommentedMap) or key not in root:
+        problems.append(Problem(path.name, 1, f"the file must start with '{key}:'"))
+        return []
+    items = root[key]
+    single = not isinstance(items, CommentedSeq)
+    entries = [items] if single else list(items)
+    records = []
+    for index, entry in enumerate(entries):
+        base: list[Any] = [key] if single else [key, index]
+        if not isinstance(entry, CommentedMap):
+            problems.append(Problem(path.name, _line_of(root, base), "expected a record with fields"))
+            continue
+        try:
+            records.append(model(**_plain(entry)))
+        except ValidationError as exc:
+            for error in exc.errors():
+                loc = [part for part in error["loc"] if part != "__root__"]
+                field = ".".join(str(part) for part in loc) or "record"
+                problems.append(
+                    Problem(path.name, _line_of(root, base + loc), f"{field}: {error['msg']}")
+                )
+    return records
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's commented containers as plain dicts and lists."""
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def _unique(path: Path, root: Any, key: str, records: list[Any], problems: list[Problem]) -> None:
+    seen: set[str] = set()
+    for index, record in enumerate(records):
+        if record.id in seen:
+            problems.append(
+                Problem(path.name, _line_of(root, [key, index, "id"]), f"id '{record.id}' is used twice")
+            )
+        seen.add(record.id)
+
+
+def load_catalogue(directory: Path | str = DEFAULT_DIRECTORY) -> Catalogue:
+    """Read and check every catalogue file; raise ``CatalogueError`` listing all problems."""
+    directory = Path(directory)
+    problems: list[Problem] = []
+    roots = {name: _read_yaml(directory / name, problems) for name in FILES}
+    if problems:
+        raise CatalogueError(problems)
+
+    def records(name: str, key: str, model: type[_Record]) -> list[Any]:
+        return _records(directory / name, roots[name], key, model, problems)
+
+    cities = records("city.yml", "city", City)
+    offices = records("offices.yml", "offices", Office)
+    services = records("services.yml", "services", Service)
+    documents = records("documents.yml", "documents", Document)
+    closures = records("closures.yml", "closures", Closure)
+    for name, key, items in (
+        ("offices.yml", "offices", offices),
+        ("services.yml", "services", services),
+        ("documents.yml", "documents", documents),
+    ):
+        _unique(directory / name, roots[name], key, items, problems)
+    if problems:
+        raise CatalogueError(problems)
+
+    office_ids = {o.id for o in offices}
+    document_ids = {d.id for d in documents}
+
+    def dangling(name: str, key: str, index: int, field: str, value: str, known: set[str]) -> None:
+        if value not in known:
+            line = _line_of(roots[name], [key, index, field])
+            problems.append(
+                Problem(name, line, f"{field}: unknown id '{value}' (known: {', '.join(sorted(known))})")
+            )
+
+    city = cities[0]
+    dangling("city.yml", "city", 0, "contact_office", city.contact_office, office_ids)
+    roots["city.yml"]["city"] = CommentedSeq([roots["city.yml"]["city"]])  # for _line_of below
+    for index, service in enumerate(services):
+        dangling("services.yml", "services", index, "office", service.office, office_ids)
+        for document in service.documents:
+            dangling("services.yml", "services", index, "documents", document, document_ids)
+    for index, closure in enumerate(closures):
+        for office in closure.offices:
+            dangling("closures.yml", "closures", index, "offices", office, office_ids)
+    if problems:
+        raise CatalogueError(problems)
+
+    return Catalogue(
+        city=city,
+        offices={o.id: o for o in offices},
+        services={s.id: s for s in services},
+        documents={d.id: d for d in documents},
+        closures=tuple(closures),
+        directory=directory,
+    )
+
+
+# --------------------------------------------------------------------------- hot reload
+
+
+class CatalogueStore:
+    """Serves the current catalogue; reloads it when a file changes, keeps the last good one on error."""
+
+    def __init__(self, directory: Path | str = DEFAULT_DIRECTORY, check_interval: float = 2.0):
+        self.directory = Path(directory)
+        self.check_interval = check_interval
+        self._lock = threading.Lock()
+        self._catalogue: Optional[Catalogue] = None
+        self._stamp: tuple[float, ...] = ()
+        self._checked_at = 0.0
+        self.last_error: Optional[CatalogueError] = None
+
+    def _mtimes(self) -> tuple[float, ...]:
+        return tuple(
+            (self.directory / name).stat().st_mtime if (self.directory / name).exists() else 0.0
+            for name in FILES
+        )
+
+    def get(self) -> Catalogue:
+        """The catalogue in service; loads it on first use and after a file changed."""
+        now = time.monotonic()
+        if self._catalogue is not None and now - self._checked_at < self.check_interval:
+            return self._catalogue
+        with self._lock:
+            self._checked_at = now
+            stamp = self._mtimes()
+            if self._catalogue is not None and stamp == self._stamp:
+                return self._catalogue
+            try:
+                catalogue = load_catalogue(self.directory)
+            except CatalogueError as exc:
+                if self._catalogue is None:
+                    raise
+                if self.last_error is None or str(exc) != str(self.last_error):
+                    logger.error("Catalogue change refused, keeping the last good data:\n%s", exc)
+                self.last_error = exc
+                self._stamp = stamp
+                return self._catalogue
+            if self._catalogue is not None:
+                logger.info("Catalogue reloaded from %s", self.directory)
+            self._catalogue, self._stamp, self.last_error = catalogue, stamp, None
+            return catalogue
+
+
+_store: Optional[CatalogueStore] = None
+
+
+def store() -> CatalogueStore:
+    """The process-wide store, created on first use (``STADTLOTSE_CATALOGUE`` overrides the folder)."""
+    global _store
+    if _store is None:
+        _store = CatalogueStore(os.environ.get("STADTLOTSE_CATALOGUE", DEFAULT_DIRECTORY))
+    return _store

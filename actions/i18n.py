@@ -1,0 +1,104 @@
+"""Words and formats for each language: gettext catalogs under ``locales/`` and Babel's locale data.
+
+German is the source language: every message id is the German text, so German needs no catalog.
+A text missing in a catalog falls back to English, then to the German source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Sequence
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton, format_time
+from babel.lists import format_list
+from babel.support import NullTranslations, Translations
+
+from actions import languages
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+SOURCE_LANGUAGE = "de"
+FALLBACK_LANGUAGE = "en"
+
+
+@lru_cache(maxsize=None)
+def translations(code: str) -> NullTranslations:
+    """The compiled catalog for ``code`` with the English catalog as fallback (German: the source)."""
+    if code == SOURCE_LANGUAGE:
+        return NullTranslations()
+    result = Translations.load(str(LOCALES_DIR), [code], DOMAIN)
+    if code != FALLBACK_LANGUAGE:
+        result.add_fallback(Translations.load(str(LOCALES_DIR), [FALLBACK_LANGUAGE], DOMAIN))
+    return result
+
+
+def reload() -> None:
+    """Forget loaded catalogs (after ``make translations`` compiled new ones)."""
+    translations.cache_clear()
+
+
+class Texts:
+    """Everything one answer needs in one language: ``texts._("...")`` and locale formatting."""
+
+    def __init__(self, code: str):
+        self.language = languages.get(code)
+        self.code = self.language.code
+        self.locale = Locale.parse(self.language.babel_locale)
+        self._translations = translations(self.code)
+
+    def _(self, message: str, **values: object) -> str:
+        """Translate the German ``message`` and fill its named ``{placeholders}``."""
+        text = self._translations.gettext(message)
+        return text.format(**values) if values else text
+
+    def n_(self, singular: str, plural: str, count: int, **values: object) -> str:
+        """Translate with a plural form chosen by ``count``; ``{count}`` is always available."""
+        text = self._translations.ngettext(singular, plural, count)
+        return text.format(count=count, **values)
+
+    def data(self, message: str) -> str:
+        """Translate a text that comes from the staff data (service names, summaries, documents)."""
+        return self._translations.gettext(message)
+
+    # ------------------------------------------------------------- formatting
+
+    def time(self, value: dt.time | dt.datetime) -> str:
+        return format_time(value, "short", locale=self.locale)
+
+    def date(self, value: dt.date) -> str:
+        """Weekday, day and month, e.g. 'Do., 26. Nov.' / 'Thu 26 Nov'."""
+        return format_skeleton("MMMMEEEEd", value, locale=self.locale)
+
+    def long_date(self, value: dt.date) -> str:
+        return format_date(value, "full", locale=self.locale)
+
+    def weekday(self, index: int) -> str:
+        """Weekday name, 0 = Monday."""
+        return str(self.locale.days["format"]["wide"][index])
+
+    def span(self, begin: dt.time, end: dt.time) -> str:
+        # Translators: a time span such as 08:00–12:00
+        return self._("{start}–{end}", start=self.time(begin), end=self.time(end))
+
+    def spans(self, intervals: Sequence[tuple[dt.time, dt.time]]) -> str:
+        return self.join([self.span(b, e) for b, e in intervals])
+
+    def join(self, items: Sequence[str], style: str = "standard") -> str:
+        return format_list(list(items), style=style, locale=self.locale) if items else ""
+
+
+Translator = Callable[[str], str]
+
+
+def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
+    """Mark a German text for extraction without translating it yet."""
+    return message
+
+
+@lru_cache(maxsize=32)
+def texts(code: str) -> Texts:
+    """The ``Texts`` of a language, cached per process."""
+    return Texts(code)

@@ -1,0 +1,66 @@
+"""Babel extractor for the staff data: every text the assistant shows from ``data/catalogue/``.
+
+Used by ``babel.cfg`` (``[actions.i18n_extract.extract_catalogue: data/catalogue/*.yml]``), so
+``make translations`` puts service names, summaries, office and document names, closure days and the
+names of public holidays into ``locales/messages.pot`` next to the texts from the Python code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import IO, Any, Iterator
+
+from ruamel.yaml import YAML
+
+Message = tuple[int, str, str, list[str]]
+
+# (top-level key, field) -> what the translator should know
+FIELDS = {
+    ("services", "name"): "Name of a city service, short",
+    ("services", "summary"): "What the service is, in plain language (Einfache Sprache); keep it short",
+    ("offices", "name"): "Name of an office; the German name is shown next to it",
+    ("documents", "name"): "A document people bring to an office",
+    ("closures", "name"): "A day on which city offices are closed",
+}
+
+
+def extract_catalogue(
+    fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: dict[str, Any]
+) -> Iterator[Message]:
+    """Yield (line, function, message, comments) for every translatable text in one catalogue file."""
+    root = YAML(typ="rt").load(fileobj.read().decode("utf-8"))
+    if not isinstance(root, dict):
+        return
+    for key, items in root.items():
+        if key == "city":
+            yield from _holiday_names(items)
+            continue
+        if not isinstance(items, list):
+            continue
+        for index, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            for field, value in item.items():
+                comment = FIELDS.get((key, field))
+                if comment is None or not isinstance(value, str):
+                    continue
+                line = item.lc.key(field)[0] + 1
+                ident = item.get("id", item.get("name", index))
+                text = " ".join(value.split())
+                yield line, "_", text, [f"{comment} ({key[:-1]} {ident})"]
+
+
+def _holiday_names(city: dict[str, Any]) -> Iterator[Message]:
+    """German names of the public holidays of the city's state, this year and the next two."""
+    import holidays
+
+    this_year = dt.date.today().year
+    calendar = holidays.country_holidays(
+        city.get("holidays_country", "DE"),
+        subdiv=city.get("holidays_subdivision"),
+        years=range(this_year, this_year + 3),
+        language="de",
+    )
+    line = city.lc.key("holidays_subdivision")[0] + 1 if "holidays_subdivision" in city else 1
+    for name in sorted(set(calendar.values())):
+        yield line, "_", name, ["Name of a public holiday"]
