@@ -25,7 +25,7 @@ class ActionHumanHandoff(StadtlotseAction):
         lines.append(status_line(t, contact, turn.schedule.status(contact, turn.now)))
         newcomer = catalogue.offices.get(NEWCOMER_OFFICE)
         if newcomer is not None and newcomer.id != contact.id:
-            lines += ["", t._("Für Fragen rund ums Ankommen in {city}:", city=catalogue.city.name)]
+            lines += [t._("Für Fragen rund ums Ankommen in {city}:", city=catalogue.city.name)]
             lines.append(office_name(t, newcomer))
             line = contact_line(t, newcomer)
             if line:
@@ -33,7 +33,7 @@ class ActionHumanHandoff(StadtlotseAction):
         related = turn.tracker.get_slot("office")
         office = catalogue.offices.get(related or "")
         if office is not None and office.id not in (contact.id, NEWCOMER_OFFICE):
-            lines += ["", t._("Für Ihre letzte Frage zuständig:"), office_name(t, office)]
+            lines += [t._("Für Ihre letzte Frage zuständig:"), office_name(t, office)]
             line = contact_line(t, office)
             if line:
                 lines.append(line)

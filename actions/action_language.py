@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Optional
 
+from rasa_sdk import Tracker
+
 from actions import languages
+from actions.catalogue import Catalogue
 from actions.base import Reply, StadtlotseAction, Turn
 from actions.i18n import texts
 from actions.language_detection import requested_language
@@ -16,8 +19,8 @@ class ActionChooseLanguage(StadtlotseAction):
     def name(self) -> str:
         return "action_choose_language"
 
-    def start_turn(self, tracker):  # type: ignore[no-untyped-def]
-        turn = super().start_turn(tracker)
+    def start_turn(self, tracker: Tracker, language: str, catalogue: Catalogue) -> Turn:
+        turn = super().start_turn(tracker, language, catalogue)
         chosen = self.chosen(turn)
         if chosen is not None and chosen != turn.language:
             turn.language, turn.t = chosen, texts(chosen)

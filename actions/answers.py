@@ -7,7 +7,7 @@ documents) go through the same catalogs. Dates, times and weekday names are form
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
+from typing import Optional, Sequence
 
 from actions.catalogue import Catalogue, Office, Service
 from actions.i18n import Texts
@@ -51,22 +51,33 @@ def contact_line(t: Texts, office: Office) -> Optional[str]:
     return None
 
 
-def week_pattern(t: Texts, schedule: Schedule, expression: str, today: dt.date) -> str:
-    """The weekly hours, consecutive days with equal hours grouped: 'Mo–Fr 08:00–12:00; Sa 09:30–12:30'."""
-    groups: list[tuple[int, int, tuple[Interval, ...]]] = []
-    for weekday, intervals in schedule.week(expression, today):
-        if groups and groups[-1][2] == intervals and groups[-1][1] == weekday - 1:
-            groups[-1] = (groups[-1][0], weekday, intervals)
+def weekday_set(t: Texts, days: Sequence[int]) -> str:
+    """Weekdays as a short phrase: runs become ranges ('Monday–Friday'), the rest a list."""
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
         else:
-            groups.append((weekday, weekday, intervals))
+            runs.append([day])
     parts = []
-    for first, last, intervals in groups:
-        # Translators: a range of weekdays, e.g. "Monday–Friday"
-        days = t.weekday(first) if first == last else t._(
-            "{first}–{last}", first=t.weekday(first), last=t.weekday(last)
-        )
+    for run in runs:
+        if len(run) >= 3:
+            # Translators: a range of weekdays, e.g. "Monday–Friday"
+            parts.append(t._("{first}–{last}", first=t.weekday(run[0]), last=t.weekday(run[-1])))
+        else:
+            parts += [t.weekday(day) for day in run]
+    return t.join(parts)
+
+
+def week_pattern(t: Texts, schedule: Schedule, expression: str, today: dt.date) -> str:
+    """The weekly hours, days with equal hours together: 'Monday–Friday 08:00–12:00; Saturday 09:30–12:30'."""
+    groups: dict[tuple[Interval, ...], list[int]] = {}
+    for weekday, intervals in schedule.week(expression, today):
+        groups.setdefault(intervals, []).append(weekday)
+    parts = []
+    for intervals, days in groups.items():
         # Translators: weekdays and their opening times, e.g. "Monday–Friday 08:00–12:00"
-        parts.append(t._("{days} {hours}", days=days, hours=t.spans(intervals)))
+        parts.append(t._("{days} {hours}", days=weekday_set(t, days), hours=t.spans(intervals)))
     return "; ".join(parts)
 
 
@@ -144,8 +155,8 @@ def appointment_line(t: Texts, service: Service) -> str:
 
 
 def unverified_note(t: Texts, office: Office) -> Optional[str]:
-    shown = {"address", "postcode", "phone", "email", "opening_hours", "phone_hours"}
-    if shown & set(office.unverified) - {"opening_hours"}:
+    """A hint when a shown contact detail is not yet confirmed (unknown opening hours say so themselves)."""
+    if not all(office.is_verified(field) for field in ("address", "phone", "email", "phone_hours")):
         return t._("Einige Angaben sind noch nicht vom Amt bestätigt.")
     return None
 
@@ -176,7 +187,7 @@ def service_answer(
 ) -> str:
     """The whole answer about one service."""
     office = catalogue.office_for(service)
-    lines = [service_title(t, service), t.data(service.summary), ""]
+    lines = [service_title(t, service), t.data(service.summary)]
     lines += office_block(t, catalogue, schedule, office, now)
     documents = [t.data(catalogue.documents[d].name) for d in service.documents]
     if documents:

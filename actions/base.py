@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import hashlib
 import logging
@@ -15,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import languages
 from actions.answers import human_contact
-from actions.catalogue import Catalogue, store
+from actions.catalogue import Catalogue, CatalogueError, store
 from actions.i18n import N_, Texts, texts
 from actions.language_detection import decide, ranking_of
 from actions.opening_hours import Schedule
@@ -103,14 +104,16 @@ def sender_hash(tracker: Tracker) -> str:
     return hashlib.sha256(str(tracker.sender_id).encode()).hexdigest()[:12]
 
 
-class StadtlotseAction(Action):
+class StadtlotseAction(Action, abc.ABC):
     """Base of every answer: work out the language, build the reply, end with a way to a human."""
 
-    def name(self) -> str:  # pragma: no cover - every subclass names itself
-        raise NotImplementedError
+    @abc.abstractmethod
+    def name(self) -> str:
+        """The action's name in domain.yml."""
 
+    @abc.abstractmethod
     def answer(self, turn: Turn) -> Reply:
-        raise NotImplementedError
+        """The reply to the current message."""
 
     def guard(self, turn: Turn) -> Optional[Reply]:
         """A reply for messages no action should try to answer: far too long, or in a language we lack."""
@@ -127,19 +130,28 @@ class StadtlotseAction(Action):
         ):
             names = ", ".join(lang.native_name for lang in languages.LANGUAGES.values())
             both = [texts(code)._(UNSUPPORTED_LANGUAGE_TEXT, languages=names) for code in ("de", "en")]
-            return Reply("\n\n".join(dict.fromkeys(both)))
+            return Reply("\n".join(dict.fromkeys(both)))
         return None
 
-    def start_turn(self, tracker: Tracker) -> Turn:
-        language = conversation_language(tracker)
-        catalogue = store().get()
+    def start_turn(self, tracker: Tracker, language: str, catalogue: Catalogue) -> Turn:
         schedule = Schedule(catalogue)
         return Turn(tracker, language, texts(language), catalogue, schedule, clock(schedule))
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        turn = self.start_turn(tracker)
+        language = conversation_language(tracker)
+        try:
+            catalogue = store().get()
+        except CatalogueError as error:
+            logger.error("The catalogue cannot be loaded, no answer possible:\n%s", error)
+            dispatcher.utter_message(
+                text=texts(language)._(
+                    "Entschuldigung, ich habe gerade ein technisches Problem. Bitte versuchen Sie es später noch einmal."
+                )
+            )
+            return [SlotSet("language", language), SlotSet("service", None), SlotSet("office", None)]
+        turn = self.start_turn(tracker, language, catalogue)
         try:
             reply = self.guard(turn) or self.answer(turn)
         except Exception:
@@ -149,7 +161,7 @@ class StadtlotseAction(Action):
             )
         text = reply.text
         if reply.with_contact:
-            text = f"{text}\n\n{human_contact(turn.t, turn.catalogue)}"
+            text = f"{text}\n{human_contact(turn.t, turn.catalogue)}"
         dispatcher.utter_message(text=text, buttons=reply.buttons or None)
         logger.info(
             "answered action=%s intent=%s language=%s service=%s office=%s sender=%s",

@@ -44,13 +44,13 @@ class _Record(BaseModel):
 
     @validator("unverified", each_item=True)
     def _known_field(cls, value: str) -> str:  # noqa: N805 (pydantic validator)
-        if value not in cls.__fields__:
-            raise ValueError(f"'{value}' is not a field of this record")
+        if value.split(".")[0] not in cls.__fields__:
+            raise ValueError(f"'{value}' is not a field of this record (fields: {', '.join(cls.__fields__)})")
         return value
 
     def is_verified(self, field: str) -> bool:
-        """False when staff marked the value of ``field`` as not yet confirmed."""
-        return field not in self.unverified
+        """False when staff marked ``field`` (or a part of it, "address.postcode") as not yet confirmed."""
+        return not any(item == field or item.startswith(field + ".") for item in self.unverified)
 
 
 def _check_hours(value: Optional[str]) -> Optional[str]:
@@ -222,12 +222,13 @@ def _line_of(node: Any, path: Iterable[Any]) -> Optional[int]:
 def _read_yaml(path: Path, problems: list[Problem]) -> Any:
     yaml = YAML(typ="rt")
     try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.load(handle)
+        raw = path.read_bytes()
+        return yaml.load(raw.decode("utf-8"))
     except FileNotFoundError:
         problems.append(Problem(path.name, None, "file is missing"))
     except UnicodeDecodeError as exc:
-        problems.append(Problem(path.name, None, f"file is not UTF-8 text ({exc.reason})"))
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(Problem(path.name, line, "the file is not saved as UTF-8 text; save it as UTF-8"))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

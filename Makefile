@@ -1,0 +1,62 @@
+# Stadtlotse — the multilingual citizen assistant. `make run` starts it, `make test` tests it.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+PYBABEL := PYTHONPATH=. $(VENV)/bin/pybabel
+STAMP   := $(VENV)/.installed
+export RASA_TELEMETRY_ENABLED := false
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help install run chat train test test-fast bench translations check-translations lint lock clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+install: $(STAMP) ## create .venv with Python 3.10 and the pinned packages (pip check must pass)
+
+$(STAMP): requirements.lock
+	@PYTHON=$$(tools/find-python.sh) || exit 1; \
+	  echo "Using $$PYTHON"; \
+	  [ -x $(PY) ] || $$PYTHON -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip==25.2"
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip check
+	@touch $(STAMP)
+
+train: install ## train the model (skipped when its inputs did not change)
+	$(PY) tools/train.py
+
+run: install train ## install, train if needed, start the assistant on localhost
+	$(PY) -m bot.launcher
+
+chat: install ## chat with the running assistant in this terminal
+	$(PY) -m bot.console
+
+test: install train ## the whole test suite: unit, translations, trained-model conversations
+	$(PY) -m pytest
+
+test-fast: install ## only the offline unit tests (no server, no model)
+	$(PY) -m pytest -m "not integration"
+
+bench: install train ## benchmark against Rasa's default pipeline: accuracy, language, latency, memory
+	$(PY) tools/bench.py
+
+translations: install ## extract German texts, update all catalogs, compile them
+	$(PYBABEL) -q extract -F babel.cfg -o locales/messages.pot --add-comments=Translators: --no-wrap \
+	  --sort-by-file --project=Stadtlotse --copyright-holder="Stadtlotse contributors" \
+	  --msgid-bugs-address=stadt@beckum.de .
+	$(PYBABEL) -q update -i locales/messages.pot -d locales --no-wrap --ignore-obsolete
+	$(PYBABEL) compile -d locales --statistics
+
+lint: install ## ruff over the code
+	$(VENV)/bin/ruff check actions bot components tools tests
+
+lock: ## re-pin requirements.lock from requirements.in (in a fresh venv)
+	rm -rf /tmp/stadtlotse-lock && $$(tools/find-python.sh) -m venv /tmp/stadtlotse-lock
+	/tmp/stadtlotse-lock/bin/pip install --quiet -r requirements.in
+	/tmp/stadtlotse-lock/bin/pip freeze --exclude-editable > requirements.lock
+
+clean: ## remove the venv, models and caches
+	rm -rf $(VENV) models .rasa .pytest_cache bench-results

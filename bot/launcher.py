@@ -1,0 +1,151 @@
+"""Start the assistant on embedded defaults: action server, Rasa server (REST channel), and print how to talk.
+
+``make run`` calls this after installing and training. Every process is a child of this one; Ctrl-C
+stops them all, and if one of them dies the others are stopped too, with a message saying which.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Service:
+    """One child process and the URL that answers when it is ready."""
+
+    name: str
+    command: list[str]
+    ready_url: str
+    env: dict[str, str] = field(default_factory=dict)
+    process: Optional[subprocess.Popen[bytes]] = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env={**os.environ, **self.env})
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise SystemExit(f"{self.name} stopped during start-up (exit code {self.process.returncode}).")
+            try:
+                with urllib.request.urlopen(self.ready_url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.5)
+        raise SystemExit(f"{self.name} did not become ready within {timeout:.0f} s ({self.ready_url}).")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def newest_model() -> Path:
+    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise SystemExit("No trained model in models/. Run `make train` first (or simply `make run`).")
+    return models[-1]
+
+
+def build_services(host: str, rasa_port: int, action_port: int, token: str) -> list[Service]:
+    python = sys.executable
+    return [
+        Service(
+            "Action server",
+            [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+            f"http://127.0.0.1:{action_port}/health",
+        ),
+        Service(
+            "Rasa server",
+            [python, "-m", "rasa", "run", "--enable-api", "--auth-token", token, "--interface", host,
+             "--port", str(rasa_port), "--model", str(newest_model()), "--endpoints", "endpoints.yml",
+             "--credentials", "credentials.yml"],
+            f"http://127.0.0.1:{rasa_port}/status?token={token}",
+            env={"RASA_TELEMETRY_ENABLED": "false"},
+        ),
+    ]  # fmt: skip
+
+
+def say_hello(rasa_port: int) -> str:
+    """Send one message through the REST channel: proves the whole chain works before we say 'ready'."""
+    body = json.dumps({"sender": "launcher-selftest", "message": "Hallo"}).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", body, {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answers = json.load(response)
+    return answers[0]["text"].splitlines()[0] if answers else "(no answer)"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default=os.environ.get("RASA_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", "5005")))
+    parser.add_argument("--action-port", type=int, default=int(os.environ.get("ACTION_PORT", "5055")))
+    args = parser.parse_args()
+    token = os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(16)
+
+    services = build_services(args.host, args.port, args.action_port, token)
+    stopping = False
+
+    def stop_all(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop_all)
+    try:
+        for service in services:
+            print(f"Starting {service.name} ...", flush=True)
+            service.start()
+            service.wait_ready(timeout=180)
+        first_line = say_hello(args.port)
+        telegram = "on" if os.environ.get("TELEGRAM_TOKEN") else "off (set TELEGRAM_TOKEN=... to turn it on)"
+        print(
+            f"""
+Stadtlotse is running.
+  REST channel : http://{args.host}:{args.port}/webhooks/rest/webhook
+                 curl -s -X POST http://127.0.0.1:{args.port}/webhooks/rest/webhook \\
+                      -H 'Content-Type: application/json' -d '{{"sender": "me", "message": "Wo melde ich mich an?"}}'
+  Chat here    : make chat   (in another terminal)
+  Tracker API  : http://127.0.0.1:{args.port}/conversations/<sender>/tracker?token={token}
+  Telegram     : {telegram}
+  Self-test    : "Hallo" -> "{first_line}"
+Stop with Ctrl-C.""",
+            flush=True,
+        )
+        while not stopping:
+            for service in services:
+                if service.process is not None and service.process.poll() is not None:
+                    print(f"{service.name} stopped unexpectedly; stopping the others.", file=sys.stderr)
+                    return 1
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("Stopping ...", flush=True)
+        for service in reversed(services):
+            service.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""Catalogue loading: the real data loads; every class of mistake names file, line and field."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from actions.catalogue import DEFAULT_DIRECTORY, CatalogueError, CatalogueStore, load_catalogue
+
+SERVICES = {
+    "registration", "deregistration", "id_documents", "residence_permit", "naturalisation", "asylum_benefits",
+    "citizens_income", "housing_benefit", "social_housing", "childcare", "school_enrolment", "child_benefit",
+    "integration_course", "migration_counselling", "interpreter", "driving_licence", "civil_registry",
+    "certificate_of_conduct", "lost_property", "waste_collection", "leisure", "library", "integration_management",
+}  # fmt: skip
+OFFICES = {
+    "citizens_office", "foreigners_office", "jobcenter", "social_welfare_office", "youth_welfare_office",
+    "registry_office", "library", "town_hall",
+}  # fmt: skip
+
+
+def test_the_real_catalogue_loads_with_the_contract_ids() -> None:
+    catalogue = load_catalogue()
+    assert set(catalogue.services) == SERVICES
+    assert OFFICES <= set(catalogue.offices)
+    assert catalogue.contact.id == "town_hall"
+    for service in catalogue.services.values():
+        assert service.office in catalogue.offices
+        assert service.checked is not None and service.sources, service.id
+
+
+@pytest.fixture()
+def data(tmp_path: Path) -> Path:
+    target = tmp_path / "catalogue"
+    shutil.copytree(DEFAULT_DIRECTORY, target)
+    return target
+
+
+def replace(path: Path, old: str, new: str) -> int:
+    """Edit a data file like a staff member would; return the 1-based line of the change."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    line = text[: text.index(old)].count("\n") + 1
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return line
+
+
+def problems(directory: Path) -> list[str]:
+    with pytest.raises(CatalogueError) as raised:
+        load_catalogue(directory)
+    return [str(p) for p in raised.value.problems]
+
+
+def test_yaml_syntax_error_names_the_line(data: Path) -> None:
+    line = replace(data / "offices.yml", "    phone: 02521 4252\n", "    phone: [02521 4252\n")
+    [problem] = problems(data)
+    assert problem.startswith("offices.yml:")
+    assert "YAML syntax error" in problem
+    assert abs(int(problem.split(":")[1]) - line) <= 1
+
+
+def test_invalid_opening_hours_name_line_and_example(data: Path) -> None:
+    line = replace(data / "offices.yml", '"Mo-Fr 08:00-17:00"', '"Mo-Fr 8-17"')
+    assert problems(data) == [
+        f"offices.yml:{line}: opening_hours: 'Mo-Fr 8-17' is not a valid opening_hours expression, "
+        "example: 'Mo-Fr 08:00-12:00; Th 14:00-17:00'"
+    ]
+
+
+def test_misspelt_field_is_refused(data: Path) -> None:
+    line = replace(data / "offices.yml", "    phone_hours: \"Mo-Fr 08:00-18:00\"", "    phone_hour: \"Mo-Fr 08:00-18:00\"")
+    assert problems(data) == [f"offices.yml:{line}: phone_hour: extra fields not permitted"]
+
+
+def test_unknown_office_in_a_service(data: Path) -> None:
+    line = replace(data / "services.yml", "office: registry_office", "office: registry_ofice")
+    [problem] = problems(data)
+    assert problem.startswith(f"services.yml:{line}: office: unknown id 'registry_ofice' (known: ")
+
+
+def test_unknown_document(data: Path) -> None:
+    line = replace(data / "services.yml", "documents: [tax_id,", "documents: [tax_number,")
+    [problem] = problems(data)
+    assert problem.startswith(f"services.yml:{line}: documents: unknown id 'tax_number'")
+
+
+def test_duplicate_id(data: Path) -> None:
+    line = replace(data / "documents.yml", "  - id: passport\n", "  - id: identity_document\n")
+    assert problems(data) == [f"documents.yml:{line}: id 'identity_document' is used twice"]
+
+
+def test_malformed_phone_and_email(data: Path) -> None:
+    phone = replace(data / "offices.yml", "phone: 02521 4252", "phone: call us")
+    email = replace(data / "offices.yml", "email: buecherei@beckum.de", "email: buecherei at beckum.de")
+    found = problems(data)
+    assert found[0].startswith(f"offices.yml:{phone}: phone: string does not match regex")
+    assert found[1].startswith(f"offices.yml:{email}: email: string does not match regex")
+
+
+def test_bad_postcode_points_into_the_address(data: Path) -> None:
+    line = replace(data / "offices.yml", '      street: Clemens-August-Straße 27\n      postcode: "59269"', '      street: Clemens-August-Straße 27\n      postcode: "5926"')
+    assert problems(data)[0].startswith(f"offices.yml:{line + 1}: address.postcode: string does not match regex")
+
+
+def test_closure_needs_exactly_one_rule(data: Path) -> None:
+    line = replace(data / "closures.yml", '    every_year: "12-31"\n', '    every_year: "12-31"\n    date: 2026-12-31\n')
+    [problem] = problems(data)
+    assert "give exactly one of date, every_year or easter" in problem
+    assert problem.startswith("closures.yml:")
+
+
+def test_unverified_must_name_a_field(data: Path) -> None:
+    line = replace(data / "services.yml", "unverified: [web]", "unverified: [website]")
+    [problem] = problems(data)
+    assert problem.startswith(f"services.yml:{line}: unverified.0: 'website' is not a field of this record")
+
+
+def test_missing_and_non_utf8_files(data: Path) -> None:
+    (data / "closures.yml").unlink()
+    (data / "documents.yml").write_bytes("documents:\n  - id: x\n    name: Stra\xdfe\n".encode("latin-1"))
+    assert set(problems(data)) == {
+        "closures.yml: file is missing",
+        "documents.yml:3: the file is not saved as UTF-8 text; save it as UTF-8",
+    }
+
+
+def test_wrong_top_level_key(data: Path) -> None:
+    replace(data / "documents.yml", "documents:\n", "dokumente:\n")
+    assert problems(data) == ["documents.yml:1: the file must start with 'documents:'"]
+
+
+def test_store_keeps_the_last_good_catalogue_and_reloads_good_changes(data: Path) -> None:
+    store = CatalogueStore(data, check_interval=0)
+    assert store.get().offices["library"].phone == "02521 4252"
+    replace(data / "offices.yml", '"Mo-Fr 08:00-17:00"', '"Mo-Fr 8-17"')
+    assert store.get().offices["library"].phone == "02521 4252"  # broken change refused
+    assert store.last_error is not None and "Mo-Fr 8-17" in str(store.last_error)
+    replace(data / "offices.yml", '"Mo-Fr 8-17"', '"Mo-Fr 08:00-16:00"')
+    replace(data / "offices.yml", "phone: 02521 4252", "phone: 02521 4253")
+    assert store.get().offices["library"].phone == "02521 4253"
+    assert store.last_error is None
