@@ -1,0 +1,106 @@
+"""Start the real action server and Rasa server (newest model in models/) on free ports for tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "integration-test-token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def newest_model() -> Path:
+    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise RuntimeError("no trained model in models/: run `make train` (make test does it)")
+    return models[-1]
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server for {url} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.5)
+    raise RuntimeError(f"{url} not ready after {timeout} s")
+
+
+@dataclass
+class Assistant:
+    """A running Rasa server with its action server, spoken to over the REST channel."""
+
+    rasa_url: str
+    action_url: str
+    processes: dict[str, subprocess.Popen[bytes]]
+    log_dir: Path
+
+    def send(self, sender: str, text: str, metadata: Optional[dict[str, Any]] = None) -> list[dict[str, Any]]:
+        body: dict[str, Any] = {"sender": sender, "message": text}
+        if metadata:
+            body["metadata"] = metadata
+        request = urllib.request.Request(
+            f"{self.rasa_url}/webhooks/rest/webhook", json.dumps(body).encode(), {"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return list(json.load(response))
+
+    def tracker(self, sender: str) -> dict[str, Any]:
+        url = f"{self.rasa_url}/conversations/{sender}/tracker?token={TOKEN}"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return dict(json.load(response))
+
+
+@contextmanager
+def running_assistant(
+    log_dir: Path, env: Optional[dict[str, str]] = None, model: Optional[Path] = None
+) -> Iterator[Assistant]:
+    rasa_port, action_port = free_port(), free_port()
+    endpoints = log_dir / "endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n', encoding="utf-8")
+    base_env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **(env or {})}
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    logs = []
+    try:
+        for name, command in (
+            ("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)]),
+            ("rasa", [sys.executable, "-m", "rasa", "run", "--enable-api", "--auth-token", TOKEN,
+                      "--interface", "127.0.0.1", "--port", str(rasa_port), "--model", str(model or newest_model()),
+                      "--endpoints", str(endpoints), "--credentials", "credentials.yml"]),
+        ):  # fmt: skip
+            log = open(log_dir / f"{name}.log", "wb")
+            logs.append(log)
+            processes[name] = subprocess.Popen(command, cwd=ROOT, env=base_env, stdout=log, stderr=subprocess.STDOUT)
+        wait_for(f"http://127.0.0.1:{action_port}/health", processes["actions"])
+        wait_for(f"http://127.0.0.1:{rasa_port}/status?token={TOKEN}", processes["rasa"])
+        yield Assistant(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", processes, log_dir)
+    finally:
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log in logs:
+            log.close()

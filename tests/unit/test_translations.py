@@ -1,0 +1,81 @@
+"""Translation gate: the template matches code and data, every catalog is complete and compiled.
+
+Fix a failure with `make translations` (extract, update, compile) and then translate what it reports.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from actions import languages
+from actions.i18n import LOCALES_DIR, SOURCE_LANGUAGE
+
+ROOT = LOCALES_DIR.parent
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+TARGETS = [code for code in languages.CODES if code != SOURCE_LANGUAGE]
+
+
+def ids(catalog: Catalog) -> set[str]:
+    return {str(m.id) for m in catalog if m.id}
+
+
+def po(code: str) -> Catalog:
+    with open(LOCALES_DIR / code / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        return read_po(handle)
+
+
+@pytest.fixture(scope="module")
+def template() -> Catalog:
+    with open(LOCALES_DIR / "messages.pot", "rb") as handle:
+        return read_po(handle)
+
+
+def test_template_is_up_to_date_with_code_and_data(template: Catalog, tmp_path: Path) -> None:
+    fresh = tmp_path / "messages.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", "babel.cfg", "-o", str(fresh),
+         "--no-wrap", "--add-comments=Translators:", "."],
+        cwd=ROOT, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    with open(fresh, "rb") as handle:
+        extracted = ids(read_po(handle))
+    assert extracted == ids(template), "locales/messages.pot is stale: run `make translations`"
+
+
+@pytest.mark.parametrize("code", TARGETS)
+def test_catalog_is_complete(code: str, template: Catalog) -> None:
+    catalog = po(code)
+    missing = sorted(ids(template) - {str(m.id) for m in catalog if m.id and m.string})
+    fuzzy = sorted(str(m.id) for m in catalog if m.id and m.fuzzy)
+    obsolete = sorted(str(m) for m in catalog.obsolete)
+    assert not missing, f"{code}: {len(missing)} untranslated, e.g. {missing[:3]}"
+    assert not fuzzy, f"{code}: fuzzy (check and clear the flag): {fuzzy[:3]}"
+    assert not obsolete, f"{code}: obsolete entries left: {obsolete[:3]}"
+
+
+@pytest.mark.parametrize("code", TARGETS)
+def test_placeholders_are_kept(code: str) -> None:
+    wrong = [
+        str(m.id) for m in po(code)
+        if m.id and m.string and set(PLACEHOLDER.findall(str(m.id))) != set(PLACEHOLDER.findall(str(m.string)))
+    ]  # fmt: skip
+    assert not wrong, f"{code}: placeholders changed in {wrong}"
+
+
+@pytest.mark.parametrize("code", TARGETS)
+def test_compiled_catalog_matches_the_po_file(code: str) -> None:
+    mo_path = LOCALES_DIR / code / "LC_MESSAGES" / "messages.mo"
+    assert mo_path.exists(), f"{mo_path} missing: run `make translations`"
+    with open(mo_path, "rb") as handle:
+        compiled = {str(m.id): m.string for m in read_mo(handle) if m.id}
+    source = {str(m.id): m.string for m in po(code) if m.id and m.string and not m.fuzzy}
+    assert compiled == source, f"{mo_path} is stale: run `make translations`"
