@@ -18,7 +18,7 @@ from actions import languages
 from actions.answers import human_contact
 from actions.catalogue import Catalogue, CatalogueError, store
 from actions.i18n import N_, Texts, texts
-from actions.language_detection import decide, ranking_of
+from actions.language_detection import decide, evidence_of, ranking_of
 from actions.opening_hours import Schedule
 
 logger = logging.getLogger(__name__)
@@ -96,6 +96,7 @@ def conversation_language(tracker: Tracker) -> str:
         ranking_of(message),
         tracker.get_slot("language"),
         metadata.get("language") if isinstance(metadata, dict) else None,
+        evidence_of(message),
     )
 
 

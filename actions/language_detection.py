@@ -29,13 +29,25 @@ def ranking_of(parse_data: dict[str, Any]) -> list[tuple[str, float]]:
     return [(str(item["name"]), float(item["confidence"])) for item in ranking]
 
 
+def evidence_of(parse_data: dict[str, Any]) -> Optional[int]:
+    """How many words of the message carry language information (None: not measured)."""
+    value = parse_data.get("language_evidence")
+    return int(value) if value is not None else None
+
+
 def decide(
     text: str,
     ranking: Sequence[tuple[str, float]],
     previous: Optional[str],
     hint: Optional[str] = None,
+    evidence: Optional[int] = None,
 ) -> str:
-    """The language to answer in."""
+    """The language to answer in.
+
+    ``evidence`` is the number of words in the message that are not vocabulary shared by all languages
+    ("Jobcenter", "Kita"); with none, the message cannot change the language of a conversation and a
+    channel hint beats the detector.
+    """
     previous = languages.resolve(previous)
     hint = languages.resolve(hint)
     fallback = previous or hint or languages.DEFAULT
@@ -44,6 +56,8 @@ def decide(
     top, confidence = ranking[0]
     if top not in languages.LANGUAGES:
         return fallback
+    if evidence == 0:
+        return previous or hint or top
     if previous is None:
         if hint is None or confidence >= FIRST_MESSAGE_CONFIDENCE:
             return top

@@ -21,7 +21,6 @@ from collections import defaultdict
 from typing import Any, Optional, Text
 
 import numpy as np
-import skops.io
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -34,12 +33,15 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
+from components import storage
 from components.normalize import normalize
 
 logger = logging.getLogger(__name__)
 
 LANGUAGE_RANKING = "language_ranking"
 UNSUPPORTED_LANGUAGE = "unsupported_language"
+# how many words of the message are not shared vocabulary: 0 means the message says nothing about its language
+LANGUAGE_EVIDENCE = "language_evidence"
 MODEL_FILE_NAME = "language_classifier.skops"
 WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -163,7 +165,7 @@ class LanguageClassifier(GraphComponent):
 
     def persist(self) -> None:
         with self._model_storage.write_to(self._resource) as directory:
-            skops.io.dump(
+            storage.dump(
                 {"pipeline": self.pipeline, "shared_words": sorted(self.shared_words)},
                 directory / MODEL_FILE_NAME,
             )
@@ -178,8 +180,7 @@ class LanguageClassifier(GraphComponent):
         **kwargs: Any,
     ) -> LanguageClassifier:
         with model_storage.read_from(resource) as directory:
-            path = directory / MODEL_FILE_NAME
-            state = skops.io.load(path, trusted=skops.io.get_untrusted_types(file=path))
+            state = storage.load(directory / MODEL_FILE_NAME)
         return cls(config, model_storage, resource, state["pipeline"], set(state["shared_words"]))
 
     # ----------------------------------------------------------------- inference
@@ -233,6 +234,7 @@ class LanguageClassifier(GraphComponent):
                 [{"name": code, "confidence": round(p, 4)} for code, p in ranking],
                 add_to_output=True,
             )
+            message.set(LANGUAGE_EVIDENCE, len(self.content_words(text)), add_to_output=True)
             other = self.unsupported(text)
             if other is not None:
                 message.set(UNSUPPORTED_LANGUAGE, other, add_to_output=True)

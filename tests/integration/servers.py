@@ -56,6 +56,7 @@ class Assistant:
     log_dir: Path
 
     def send(self, sender: str, text: str, metadata: Optional[dict[str, Any]] = None) -> list[dict[str, Any]]:
+        """Post through Rasa's standard REST channel (it passes ``metadata`` on to the tracker)."""
         body: dict[str, Any] = {"sender": sender, "message": text}
         if metadata:
             body["metadata"] = metadata

@@ -1,0 +1,143 @@
+"""One multilingual intent classifier: TF-IDF over character and word n-grams, a linear SVM, softmax.
+
+Why this and not DIET: on our data it is as accurate as Rasa's default pipeline, trains in seconds
+instead of a quarter of an hour, and answers in about a millisecond (numbers in the README). Character
+n-grams of the spelling-folded text cope with typos, missing diacritics and German words inside other
+languages; the margin-based confidence stays low on gibberish, so the FallbackClassifier can ask back.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Optional, Text
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+
+from components import storage
+from components.normalize import normalize
+
+logger = logging.getLogger(__name__)
+
+MODEL_FILE_NAME = "intent_classifier.skops"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class LinearIntentClassifier(IntentClassifier, GraphComponent):
+    """Sets ``intent`` and ``intent_ranking`` like Rasa's own classifiers do."""
+
+    @staticmethod
+    def get_default_config() -> dict[Text, Any]:
+        return {
+            "char_ngrams": [1, 5],
+            "word_ngrams": [1, 2],
+            "C": 1.0,
+            # softmax temperature on the SVM margins: higher = more confident
+            "confidence_scale": 4.0,
+            "ranking_length": 10,
+        }
+
+    @staticmethod
+    def required_packages() -> list[Text]:
+        return ["sklearn", "skops"]
+
+    def __init__(
+        self,
+        config: dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        pipeline: Optional[Pipeline] = None,
+    ) -> None:
+        self.component_config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.pipeline = pipeline
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LinearIntentClassifier:
+        return cls(config, model_storage, resource)
+
+    def build_pipeline(self) -> Pipeline:
+        config = self.component_config
+        features = FeatureUnion(
+            [
+                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(config["char_ngrams"]),
+                                          sublinear_tf=True)),
+                ("words", TfidfVectorizer(analyzer="word", ngram_range=tuple(config["word_ngrams"]),
+                                          sublinear_tf=True, token_pattern=r"(?u)\b\w+\b")),
+            ]
+        )  # fmt: skip
+        classifier = LinearSVC(C=config["C"], class_weight="balanced")
+        return Pipeline([("features", features), ("classifier", classifier)])
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [m for m in training_data.intent_examples if m.get(INTENT) and m.get(TEXT)]
+        labels = {m.get(INTENT) for m in examples}
+        if len(labels) < 2:
+            logger.warning("LinearIntentClassifier needs examples of at least two intents; not trained.")
+            self.pipeline = None
+        else:
+            self.pipeline = self.build_pipeline()
+            self.pipeline.fit([normalize(m.get(TEXT)) for m in examples], [m.get(INTENT) for m in examples])
+        self.persist()
+        return self._resource
+
+    def persist(self) -> None:
+        with self._model_storage.write_to(self._resource) as directory:
+            storage.dump({"pipeline": self.pipeline}, directory / MODEL_FILE_NAME)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> LinearIntentClassifier:
+        with model_storage.read_from(resource) as directory:
+            state = storage.load(directory / MODEL_FILE_NAME)
+        return cls(config, model_storage, resource, state["pipeline"])
+
+    def rank(self, texts: list[str]) -> list[list[tuple[str, float]]]:
+        """Every intent with its confidence, best first, for each text."""
+        assert self.pipeline is not None
+        margins = self.pipeline.decision_function([normalize(t) for t in texts])
+        scaled = margins * self.component_config["confidence_scale"]
+        scaled -= scaled.max(axis=1, keepdims=True)
+        probabilities = np.exp(scaled)
+        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        classes = self.pipeline.classes_
+        result = []
+        for row in probabilities:
+            order = np.argsort(-row)
+            result.append([(str(classes[i]), float(row[i])) for i in order])
+        return result
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self.pipeline is None:
+            return messages
+        texts = [m.get(TEXT) or "" for m in messages]
+        for message, ranking in zip(messages, self.rank(texts)):
+            top = ranking[: self.component_config["ranking_length"]]
+            message.set(INTENT, {"name": top[0][0], "confidence": top[0][1]}, add_to_output=True)
+            message.set(
+                "intent_ranking", [{"name": n, "confidence": c} for n, c in top], add_to_output=True
+            )
+        return messages
