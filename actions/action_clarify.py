@@ -30,7 +30,13 @@ class ActionClarify(StadtlotseAction):
             if len(candidates) == MAX_SUGGESTIONS:
                 break
         if candidates:
-            text = turn.t._("Ich bin nicht sicher, was Sie meinen. Meinen Sie eines davon? Oder schreiben Sie Ihre Frage mit anderen Worten.")
+            text = turn.t._(
+                "Ich bin nicht sicher, was Sie meinen. Meinen Sie eines davon? "
+                "Oder schreiben Sie Ihre Frage mit anderen Worten."
+            )
             return Reply(text, buttons=[service_button(turn, s) for s in candidates])
-        text = turn.t._("Das habe ich leider nicht verstanden. Schreiben Sie Ihre Frage bitte mit anderen Worten oder wählen Sie ein Thema.")
+        text = turn.t._(
+            "Das habe ich leider nicht verstanden. "
+            "Schreiben Sie Ihre Frage bitte mit anderen Worten oder wählen Sie ein Thema."
+        )
         return Reply(text, buttons=topic_buttons(turn))

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from rasa_sdk import Tracker
 
 from actions import languages
-from actions.catalogue import Catalogue
 from actions.base import Reply, StadtlotseAction, Turn
+from actions.catalogue import Catalogue
 from actions.i18n import texts
 from actions.language_detection import requested_language
 
@@ -27,7 +25,7 @@ class ActionChooseLanguage(StadtlotseAction):
         return turn
 
     @staticmethod
-    def chosen(turn: Turn) -> Optional[str]:
+    def chosen(turn: Turn) -> str | None:
         from_button = languages.resolve(turn.entities.get("language"))
         if from_button:
             return from_button

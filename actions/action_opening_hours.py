@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from actions.action_service import SERVICE_INTENT_PREFIX
 from actions.answers import opening_hours_answer
 from actions.base import Reply, StadtlotseAction, Turn
@@ -16,7 +14,7 @@ MAIN_OFFICES = ("citizens_office", "foreigners_office", "jobcenter", "town_hall"
 SERVICE_HINT_CONFIDENCE = 0.15
 
 
-def office_from_ranking(turn: Turn) -> Optional[str]:
+def office_from_ranking(turn: Turn) -> str | None:
     """The office of the most likely service intent after ``opening_hours`` ("when can I get Kindergeld")."""
     for item in turn.intent_ranking[1:3]:
         name = str(item.get("name") or "")

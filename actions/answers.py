@@ -7,7 +7,7 @@ documents) go through the same catalogs. Dates, times and weekday names are form
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional, Sequence
+from typing import Sequence
 
 from actions.catalogue import Catalogue, Office, Service
 from actions.i18n import Texts
@@ -31,7 +31,7 @@ def office_name(t: Texts, office: Office) -> str:
     return t._("{name} ({german_name})", name=name, german_name=office.name)
 
 
-def address_line(t: Texts, office: Office) -> Optional[str]:
+def address_line(t: Texts, office: Office) -> str | None:
     if office.address is None:
         return None
     a = office.address
@@ -41,7 +41,7 @@ def address_line(t: Texts, office: Office) -> Optional[str]:
     return t._("Adresse: {street}", street=street)
 
 
-def contact_line(t: Texts, office: Office) -> Optional[str]:
+def contact_line(t: Texts, office: Office) -> str | None:
     if office.phone and office.email:
         return t._("Telefon: {phone} · E-Mail: {email}", phone=office.phone, email=office.email)
     if office.phone:
@@ -154,7 +154,7 @@ def appointment_line(t: Texts, service: Service) -> str:
     return t._("Termin: Fragen Sie bitte vorher telefonisch, ob Sie einen Termin brauchen.")
 
 
-def unverified_note(t: Texts, office: Office) -> Optional[str]:
+def unverified_note(t: Texts, office: Office) -> str | None:
     """A hint when a shown contact detail is not yet confirmed (unknown opening hours say so themselves)."""
     if not all(office.is_verified(field) for field in ("address", "phone", "email", "phone_hours")):
         return t._("Einige Angaben sind noch nicht vom Amt bestätigt.")
@@ -204,7 +204,7 @@ def opening_hours_answer(
     schedule: Schedule,
     office: Office,
     now: dt.datetime,
-    day: Optional[dt.date],
+    day: dt.date | None,
 ) -> str:
     """When ``office`` is open: now, on the day asked about, and the weekly hours."""
     today = schedule.local(now).date()

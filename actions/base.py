@@ -8,7 +8,7 @@ import hashlib
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -41,8 +41,8 @@ class Reply:
 
     text: str
     buttons: list[dict[str, str]] = field(default_factory=list)
-    service: Optional[str] = None
-    office: Optional[str] = None
+    service: str | None = None
+    office: str | None = None
     events: list[EventType] = field(default_factory=list)
     with_contact: bool = True
 
@@ -116,7 +116,7 @@ class StadtlotseAction(Action, abc.ABC):
     def answer(self, turn: Turn) -> Reply:
         """The reply to the current message."""
 
-    def guard(self, turn: Turn) -> Optional[Reply]:
+    def guard(self, turn: Turn) -> Reply | None:
         """A reply for messages no action should try to answer: far too long, or in a language we lack."""
         if len(turn.text) > MAX_MESSAGE_CHARS:
             return Reply(
@@ -148,7 +148,8 @@ class StadtlotseAction(Action, abc.ABC):
             logger.error("The catalogue cannot be loaded, no answer possible:\n%s", error)
             dispatcher.utter_message(
                 text=texts(language)._(
-                    "Entschuldigung, ich habe gerade ein technisches Problem. Bitte versuchen Sie es später noch einmal."
+                    "Entschuldigung, ich habe gerade ein technisches Problem. "
+                    "Bitte versuchen Sie es später noch einmal."
                 )
             )
             return [SlotSet("language", language), SlotSet("service", None), SlotSet("office", None)]
@@ -158,7 +159,10 @@ class StadtlotseAction(Action, abc.ABC):
         except Exception:
             logger.exception("%s failed for sender %s", self.name(), sender_hash(tracker))
             reply = Reply(
-                turn.t._("Entschuldigung, da ist bei mir etwas schiefgegangen. Bitte versuchen Sie es noch einmal.")
+                turn.t._(
+                    "Entschuldigung, da ist bei mir etwas schiefgegangen. "
+                    "Bitte versuchen Sie es noch einmal."
+                )
             )
         text = reply.text
         if reply.with_contact:

@@ -14,10 +14,10 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Literal, Optional
+from typing import Any, Iterable, Literal
 
 import opening_hours
-from pydantic import BaseModel, Extra, Field, ValidationError, validator
+from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, validator
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
@@ -38,7 +38,7 @@ class _Record(BaseModel):
         extra = Extra.forbid
         allow_mutation = False
 
-    checked: Optional[dt.date] = None
+    checked: dt.date | None = None
     sources: list[str] = Field(default_factory=list)
     unverified: list[str] = Field(default_factory=list)
 
@@ -53,7 +53,7 @@ class _Record(BaseModel):
         return not any(item == field or item.startswith(field + ".") for item in self.unverified)
 
 
-def _check_hours(value: Optional[str]) -> Optional[str]:
+def _check_hours(value: str | None) -> str | None:
     if value is None:
         return None
     try:
@@ -68,11 +68,11 @@ def _check_hours(value: Optional[str]) -> Optional[str]:
 class City(_Record):
     name: str
     holidays_country: str = "DE"
-    holidays_subdivision: Optional[str] = None
+    holidays_subdivision: str | None = None
     timezone: str = "Europe/Berlin"
     contact_office: str
-    web: Optional[str] = None
-    privacy_url: Optional[str] = None
+    web: str | None = None
+    privacy_url: str | None = None
 
 
 class Address(BaseModel):
@@ -80,7 +80,7 @@ class Address(BaseModel):
         extra = Extra.forbid
         allow_mutation = False
 
-    building: Optional[str] = None
+    building: str | None = None
     street: str
     postcode: str = Field(regex=r"^\d{5}$")
     town: str
@@ -90,14 +90,14 @@ class Office(_Record):
     id: str = Field(regex=ID_PATTERN)
     name: str
     operator: Literal["city", "district", "federal", "other"]
-    address: Optional[Address] = None
-    phone: Optional[str] = Field(None, regex=r"^\+?[0-9][0-9 /-]{4,}[0-9]$")
-    email: Optional[str] = Field(None, regex=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
-    web: Optional[str] = Field(None, regex=r"^https://\S+$")
-    opening_hours: Optional[str] = None
-    phone_hours: Optional[str] = None
+    address: Address | None = None
+    phone: str | None = Field(None, regex=r"^\+?[0-9][0-9 /-]{4,}[0-9]$")
+    email: str | None = Field(None, regex=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+    web: str | None = Field(None, regex=r"^https://\S+$")
+    opening_hours: str | None = None
+    phone_hours: str | None = None
     public_holidays: Literal["closed", "open", "unknown"] = "closed"
-    appointment: Optional[str] = None
+    appointment: str | None = None
     aliases: list[str] = Field(default_factory=list)
 
     _hours = validator("opening_hours", "phone_hours", allow_reuse=True)(_check_hours)
@@ -116,8 +116,8 @@ class Service(_Record):
     office: str
     documents: list[str] = Field(default_factory=list)
     appointment: Literal["required", "recommended", "not_needed", "unknown"] = "unknown"
-    booking_url: Optional[str] = Field(None, regex=r"^https://\S+$")
-    web: Optional[str] = Field(None, regex=r"^https://\S+$")
+    booking_url: str | None = Field(None, regex=r"^https://\S+$")
+    web: str | None = Field(None, regex=r"^https://\S+$")
 
     @validator("summary")
     def _plain_summary(cls, value: str) -> str:  # noqa: N805
@@ -126,20 +126,20 @@ class Service(_Record):
 
 class Closure(_Record):
     name: str
-    date: Optional[dt.date] = None
-    every_year: Optional[str] = Field(None, regex=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
-    easter: Optional[int] = Field(None, ge=-100, le=100)
+    date: dt.date | None = None
+    every_year: str | None = Field(None, regex=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
+    easter: int | None = Field(None, ge=-100, le=100)
     operators: list[Literal["city", "district", "federal", "other"]] = Field(default_factory=list)
     offices: list[str] = Field(default_factory=list)
 
-    @validator("offices", always=True)
-    def _one_rule_and_someone(cls, offices: list[str], values: dict[str, Any]) -> list[str]:  # noqa: N805
+    @root_validator(skip_on_failure=True)
+    def _one_rule_and_someone(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
         rules = [key for key in ("date", "every_year", "easter") if values.get(key) is not None]
         if len(rules) != 1:
             raise ValueError("give exactly one of date, every_year or easter")
-        if not offices and not values.get("operators"):
+        if not values.get("offices") and not values.get("operators"):
             raise ValueError("say who is closed: operators: [city] or offices: [office_id, ...]")
-        return offices
+        return values
 
     def falls_on(self, day: dt.date) -> bool:
         """True if this closure rule covers ``day``."""
@@ -185,7 +185,7 @@ class Problem:
     """One thing wrong in a staff data file."""
 
     file: str
-    line: Optional[int]
+    line: int | None
     message: str
 
     def __str__(self) -> str:
@@ -204,9 +204,9 @@ class CatalogueError(Exception):
 # --------------------------------------------------------------------------- loading
 
 
-def _line_of(node: Any, path: Iterable[Any]) -> Optional[int]:
+def _line_of(node: Any, path: Iterable[Any]) -> int | None:
     """1-based line of the YAML node at ``path`` (keys and list indexes), as deep as it exists."""
-    line: Optional[int] = None
+    line: int | None = None
     for key in path:
         if isinstance(node, CommentedMap) and key in node:
             line = node.lc.key(key)[0] + 1
@@ -351,10 +351,10 @@ class CatalogueStore:
         self.directory = Path(directory)
         self.check_interval = check_interval
         self._lock = threading.Lock()
-        self._catalogue: Optional[Catalogue] = None
+        self._catalogue: Catalogue | None = None
         self._stamp: tuple[float, ...] = ()
         self._checked_at = 0.0
-        self.last_error: Optional[CatalogueError] = None
+        self.last_error: CatalogueError | None = None
 
     def _mtimes(self) -> tuple[float, ...]:
         return tuple(
@@ -388,7 +388,7 @@ class CatalogueStore:
             return catalogue
 
 
-_store: Optional[CatalogueStore] = None
+_store: CatalogueStore | None = None
 
 
 def store() -> CatalogueStore:

@@ -7,7 +7,7 @@ A text missing in a catalog falls back to English, then to the German source.
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -24,7 +24,7 @@ SOURCE_LANGUAGE = "de"
 FALLBACK_LANGUAGE = "en"
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(code: str) -> NullTranslations:
     """The compiled catalog for ``code`` with the English catalog as fallback (German: the source)."""
     if code == SOURCE_LANGUAGE:

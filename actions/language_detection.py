@@ -8,7 +8,7 @@ widget's language) decides only when the message itself is ambiguous.
 from __future__ import annotations
 
 import re
-from typing import Any, Optional, Sequence
+from typing import Any, Sequence
 
 from actions import languages
 
@@ -29,7 +29,7 @@ def ranking_of(parse_data: dict[str, Any]) -> list[tuple[str, float]]:
     return [(str(item["name"]), float(item["confidence"])) for item in ranking]
 
 
-def evidence_of(parse_data: dict[str, Any]) -> Optional[int]:
+def evidence_of(parse_data: dict[str, Any]) -> int | None:
     """How many words of the message carry language information (None: not measured)."""
     value = parse_data.get("language_evidence")
     return int(value) if value is not None else None
@@ -38,9 +38,9 @@ def evidence_of(parse_data: dict[str, Any]) -> Optional[int]:
 def decide(
     text: str,
     ranking: Sequence[tuple[str, float]],
-    previous: Optional[str],
-    hint: Optional[str] = None,
-    evidence: Optional[int] = None,
+    previous: str | None,
+    hint: str | None = None,
+    evidence: int | None = None,
 ) -> str:
     """The language to answer in.
 
@@ -72,7 +72,7 @@ def decide(
     return previous
 
 
-def requested_language(text: str) -> Optional[str]:
+def requested_language(text: str) -> str | None:
     """A language named in ``text`` ("English please", "по-русски", "بالعربي"), if any."""
     from components.normalize import normalize
 
@@ -85,7 +85,7 @@ def requested_language(text: str) -> Optional[str]:
     return None
 
 
-_NAMES: Optional[dict[str, list[str]]] = None
+_NAMES: dict[str, list[str]] | None = None
 
 
 def _language_names() -> dict[str, list[str]]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Optional
 
 from actions import languages
 from actions.catalogue import Catalogue
@@ -71,7 +70,7 @@ def _word_matches(word: str, candidate: str) -> bool:
     return False
 
 
-def find_office(catalogue: Catalogue, text: str) -> Optional[str]:
+def find_office(catalogue: Catalogue, text: str) -> str | None:
     """The id of the office ``text`` names best, or None."""
     words = WORD.findall(normalize(text))
     if not words:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator, Literal, Optional
+from typing import Iterator, Literal
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -29,7 +29,7 @@ class Day:
     date: dt.date
     kind: DayKind
     intervals: tuple[Interval, ...] = ()
-    reason: Optional[str] = None  # German name of the holiday or closure, from the library or the data
+    reason: str | None = None  # German name of the holiday or closure, from the library or the data
 
 
 @dataclass(frozen=True)
@@ -38,14 +38,14 @@ class Status:
 
     known: bool  # False when the office has no opening hours in the data
     open_now: bool
-    closes_at: Optional[dt.datetime] = None  # when open now
-    next_opening: Optional[dt.datetime] = None  # when closed now
-    next_opening_end: Optional[dt.datetime] = None
-    today: Optional[Day] = None
+    closes_at: dt.datetime | None = None  # when open now
+    next_opening: dt.datetime | None = None  # when closed now
+    next_opening_end: dt.datetime | None = None
+    today: Day | None = None
 
 
 @lru_cache(maxsize=16)
-def _holiday_calendar(country: str, subdivision: Optional[str], year: int) -> holidays.HolidayBase:
+def _holiday_calendar(country: str, subdivision: str | None, year: int) -> holidays.HolidayBase:
     return holidays.country_holidays(country, subdiv=subdivision, years=year, language="de")
 
 
@@ -63,7 +63,7 @@ class Schedule:
 
     # ---------------------------------------------------------------- time helpers
 
-    def local(self, now: Optional[dt.datetime] = None) -> dt.datetime:
+    def local(self, now: dt.datetime | None = None) -> dt.datetime:
         """``now`` (default: the clock) as naive local wall-clock time of the city."""
         if now is None:
             now = dt.datetime.now(tz=self.zone)
@@ -77,12 +77,12 @@ class Schedule:
 
     # ---------------------------------------------------------------- days
 
-    def holiday(self, day: dt.date) -> Optional[str]:
+    def holiday(self, day: dt.date) -> str | None:
         city = self.catalogue.city
         calendar = _holiday_calendar(city.holidays_country, city.holidays_subdivision, day.year)
         return calendar.get(day)
 
-    def closure(self, office: Office, day: dt.date) -> Optional[str]:
+    def closure(self, office: Office, day: dt.date) -> str | None:
         for closure in self.catalogue.closures:
             if closure.applies_to(office) and closure.falls_on(day):
                 return closure.name
@@ -99,7 +99,7 @@ class Schedule:
                 result.append((max(begin, start).time(), stop))
         return tuple(result)
 
-    def day(self, office: Office, day: dt.date, expression: Optional[str] = None) -> Day:
+    def day(self, office: Office, day: dt.date, expression: str | None = None) -> Day:
         """What ``office`` does on ``day`` (visiting hours unless another expression is given)."""
         expression = expression if expression is not None else office.opening_hours
         if expression is None:
@@ -121,7 +121,7 @@ class Schedule:
 
     # ---------------------------------------------------------------- status
 
-    def status(self, office: Office, now: Optional[dt.datetime] = None) -> Status:
+    def status(self, office: Office, now: dt.datetime | None = None) -> Status:
         """Is ``office`` open at ``now``; when does it close, or when does it open next?"""
         local_now = self.local(now)
         if office.opening_hours is None:

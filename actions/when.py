@@ -9,8 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from functools import lru_cache
-from typing import Optional
+from functools import cache
 
 from babel import Locale
 
@@ -22,7 +21,7 @@ WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 # Relative day words, folded with components.normalize.normalize (no diacritics, lower case).
 TODAY = {
     "heute", "heut", "jetzt", "grad", "gerade", "today", "now", "tonight", "اليوم", "هلق", "هسه", "الان",
-    "сьогодні", "зараз", "сегодня", "сейчас", "bugun", "simdi", "su an", "امروز", "الان", "الآن",
+    "сьогодні", "зараз", "сегодня", "сейчас", "bugun", "simdi", "su an", "امروز", "الآن",
     "iro", "niha", "azi", "acum", "dzisiaj", "dzis", "teraz", "днес", "сега", "aujourd", "aujourdhui",
     "maintenant",
 }  # fmt: skip
@@ -39,7 +38,7 @@ DAY_AFTER_TOMORROW = {
 GREETINGS_WITH_DAY_WORDS = ("guten morgen", "gut morgen", "morgen zusammen")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _weekday_names() -> dict[str, int]:
     """Folded full weekday names of all our locales -> weekday (0 = Monday)."""
     names: dict[str, int] = {}
@@ -53,7 +52,7 @@ def _weekday_names() -> dict[str, int]:
     return names
 
 
-def _weekday(word: str) -> Optional[int]:
+def _weekday(word: str) -> int | None:
     """The weekday a word names, allowing inflected forms ("montags", "в субботу", "samedi")."""
     names = _weekday_names()
     if word in names:
@@ -65,7 +64,7 @@ def _weekday(word: str) -> Optional[int]:
     return None
 
 
-def requested_day(text: str, today: dt.date) -> Optional[dt.date]:
+def requested_day(text: str, today: dt.date) -> dt.date | None:
     """The day ``text`` asks about, or None when it names no day."""
     folded = normalize(text)
     for greeting in GREETINGS_WITH_DAY_WORDS:

@@ -18,7 +18,6 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,7 +30,7 @@ class Service:
     command: list[str]
     ready_url: str
     env: dict[str, str] = field(default_factory=dict)
-    process: Optional[subprocess.Popen[bytes]] = None
+    process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         self.process = subprocess.Popen(self.command, cwd=ROOT, env={**os.environ, **self.env})

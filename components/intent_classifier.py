@@ -9,7 +9,7 @@ languages; the margin-based confidence stays low on gibberish, so the FallbackCl
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional, Text
+from typing import Any
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -37,7 +37,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
     """Sets ``intent`` and ``intent_ranking`` like Rasa's own classifiers do."""
 
     @staticmethod
-    def get_default_config() -> dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
             "char_ngrams": [1, 5],
             "word_ngrams": [1, 2],
@@ -48,15 +48,15 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         }
 
     @staticmethod
-    def required_packages() -> list[Text]:
+    def required_packages() -> list[str]:
         return ["sklearn", "skops"]
 
     def __init__(
         self,
-        config: dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        pipeline: Optional[Pipeline] = None,
+        pipeline: Pipeline | None = None,
     ) -> None:
         self.component_config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
@@ -66,7 +66,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
     @classmethod
     def create(
         cls,
-        config: dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -105,7 +105,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
     @classmethod
     def load(
         cls,
-        config: dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -134,7 +134,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         if self.pipeline is None:
             return messages
         texts = [m.get(TEXT) or "" for m in messages]
-        for message, ranking in zip(messages, self.rank(texts)):
+        for message, ranking in zip(messages, self.rank(texts), strict=True):
             top = ranking[: self.component_config["ranking_length"]]
             message.set(INTENT, {"name": top[0][0], "confidence": top[0][1]}, add_to_output=True)
             message.set(

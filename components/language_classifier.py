@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from typing import Any, Optional, Text
+from typing import Any
 
 import numpy as np
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
@@ -48,7 +48,7 @@ WORD = re.compile(r"\w+", re.UNICODE)
 _identifiers: dict[tuple[str, ...], LanguageIdentifier] = {}
 
 
-def _langid(languages: Optional[list[str]] = None) -> LanguageIdentifier:
+def _langid(languages: list[str] | None = None) -> LanguageIdentifier:
     """py3langid's bundled model (restricted to ``languages``), loaded once per process."""
     key = tuple(languages or ())
     if key not in _identifiers:
@@ -59,7 +59,7 @@ def _langid(languages: Optional[list[str]] = None) -> LanguageIdentifier:
     return _identifiers[key]
 
 
-def example_language(message: Message) -> Optional[str]:
+def example_language(message: Message) -> str | None:
     """The language an NLU example was written in (intent-block or example metadata)."""
     metadata = message.get("metadata") or {}
     for level in ("example", "intent"):
@@ -74,7 +74,7 @@ class LanguageClassifier(GraphComponent):
     """Adds ``language_ranking`` ([{"name": "uk", "confidence": 0.93}, ...]) to every parsed message."""
 
     @staticmethod
-    def get_default_config() -> dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
             "min_ngram": 1,
             "max_ngram": 4,
@@ -91,16 +91,16 @@ class LanguageClassifier(GraphComponent):
         }
 
     @staticmethod
-    def required_packages() -> list[Text]:
+    def required_packages() -> list[str]:
         return ["sklearn", "py3langid", "skops"]
 
     def __init__(
         self,
-        config: dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        pipeline: Optional[Pipeline] = None,
-        shared_words: Optional[set[str]] = None,
+        pipeline: Pipeline | None = None,
+        shared_words: set[str] | None = None,
     ) -> None:
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
@@ -111,7 +111,7 @@ class LanguageClassifier(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -158,7 +158,7 @@ class LanguageClassifier(GraphComponent):
 
     def find_shared_words(self, texts: list[str], labels: list[str]) -> set[str]:
         seen: dict[str, set[str]] = defaultdict(set)
-        for text, label in zip(texts, labels):
+        for text, label in zip(texts, labels, strict=True):
             for word in WORD.findall(normalize(text)):
                 seen[word].add(label)
         return {w for w, langs in seen.items() if len(langs) >= self.config["shared_word_languages"]}
@@ -173,7 +173,7 @@ class LanguageClassifier(GraphComponent):
     @classmethod
     def load(
         cls,
-        config: dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -197,7 +197,7 @@ class LanguageClassifier(GraphComponent):
         """The words of ``text`` without the vocabulary all languages share ("Anmeldung", "Jobcenter")."""
         return [w for w in WORD.findall(text) if normalize(w) not in self.shared_words and not w.isdigit()]
 
-    def unsupported(self, text: str) -> Optional[str]:
+    def unsupported(self, text: str) -> str | None:
         """The code of a language we do not speak, when the message is clearly written in one."""
         words = self.content_words(text)
         if len(words) < self.config["unsupported_min_words"]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Text
-
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
@@ -20,7 +18,7 @@ class NormalizingTokenizer(WhitespaceTokenizer):
     def not_supported_languages() -> None:
         return None
 
-    def tokenize(self, message: Message, attribute: Text) -> list[Token]:
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
         tokens = super().tokenize(message, attribute)
         for token in tokens:
             token.lemma = normalize(token.text)

@@ -18,7 +18,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 

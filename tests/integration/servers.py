@@ -13,7 +13,7 @@ import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "integration-test-token"
@@ -55,7 +55,7 @@ class Assistant:
     processes: dict[str, subprocess.Popen[bytes]]
     log_dir: Path
 
-    def send(self, sender: str, text: str, metadata: Optional[dict[str, Any]] = None) -> list[dict[str, Any]]:
+    def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Post through Rasa's standard REST channel (it passes ``metadata`` on to the tracker)."""
         body: dict[str, Any] = {"sender": sender, "message": text}
         if metadata:
@@ -74,7 +74,7 @@ class Assistant:
 
 @contextmanager
 def running_assistant(
-    log_dir: Path, env: Optional[dict[str, str]] = None, model: Optional[Path] = None
+    log_dir: Path, env: dict[str, str] | None = None, model: Path | None = None
 ) -> Iterator[Assistant]:
     rasa_port, action_port = free_port(), free_port()
     endpoints = log_dir / "endpoints.yml"
@@ -89,7 +89,7 @@ def running_assistant(
                       "--interface", "127.0.0.1", "--port", str(rasa_port), "--model", str(model or newest_model()),
                       "--endpoints", str(endpoints), "--credentials", "credentials.yml"]),
         ):  # fmt: skip
-            log = open(log_dir / f"{name}.log", "wb")
+            log = open(log_dir / f"{name}.log", "wb")  # noqa: SIM115 (closed in finally)
             logs.append(log)
             processes[name] = subprocess.Popen(command, cwd=ROOT, env=base_env, stdout=log, stderr=subprocess.STDOUT)
         wait_for(f"http://127.0.0.1:{action_port}/health", processes["actions"])

@@ -147,7 +147,8 @@ def test_language_menu_lists_all_languages() -> None:
 
 
 def test_named_language_switches() -> None:
-    _, slots = run(ActionChooseLanguage(), message("po polsku prosze", "choose_language", "de", slots={"language": "de"}))
+    tracker = message("po polsku prosze", "choose_language", "de", slots={"language": "de"})
+    _, slots = run(ActionChooseLanguage(), tracker)
     assert slots["language"] == "pl"
 
 
@@ -179,7 +180,8 @@ def test_too_long_message_gets_a_polite_request() -> None:
 
 
 def test_unsupported_language_lists_ours() -> None:
-    tracker = message("¿dónde puedo registrar mi domicilio en la ciudad?", "nlu_fallback", "fr", unsupported_language="es")
+    text = "¿dónde puedo registrar mi domicilio en la ciudad?"
+    tracker = message(text, "nlu_fallback", "fr", unsupported_language="es")
     sent, _ = run(ActionClarify(), tracker)
     assert "Diese Sprache spreche ich leider noch nicht" in sent["text"]
     assert "This language" in sent["text"] or "language" in sent["text"]

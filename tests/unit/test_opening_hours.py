@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from actions.answers import week_pattern
 from actions.catalogue import Catalogue, load_catalogue
 from actions.i18n import texts
-from actions.answers import week_pattern
 from actions.opening_hours import Schedule
 
 BERLIN = ZoneInfo("Europe/Berlin")
