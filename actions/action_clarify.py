@@ -17,19 +17,15 @@ class ActionClarify(StadtlotseAction):
         return "action_clarify"
 
     def answer(self, turn: Turn) -> Reply:
-        candidates = []
-        for item in turn.intent_ranking:
-            name = str(item.get("name") or "")
-            service_id = name.removeprefix(SERVICE_INTENT_PREFIX)
-            if (
-                name.startswith(SERVICE_INTENT_PREFIX)
-                and service_id in turn.catalogue.services
-                and float(item.get("confidence") or 0) >= MIN_CONFIDENCE
-            ):
-                candidates.append(service_id)
-            if len(candidates) == MAX_SUGGESTIONS:
-                break
-        if candidates:
+        ranked = [
+            (name.removeprefix(SERVICE_INTENT_PREFIX), float(item.get("confidence") or 0))
+            for item in turn.intent_ranking
+            if (name := str(item.get("name") or "")).startswith(SERVICE_INTENT_PREFIX)
+            and name.removeprefix(SERVICE_INTENT_PREFIX) in turn.catalogue.services
+        ]
+        # the likeliest services, when the likeliest of all is a real candidate (not on gibberish)
+        candidates = [s for s, _ in ranked[:MAX_SUGGESTIONS]] if ranked and ranked[0][1] >= MIN_CONFIDENCE else []
+        if len(candidates) >= 2:
             text = turn.t._(
                 "Ich bin nicht sicher, was Sie meinen. Meinen Sie eines davon? "
                 "Oder schreiben Sie Ihre Frage mit anderen Worten."

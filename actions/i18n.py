@@ -7,12 +7,13 @@ A text missing in a catalog falls back to English, then to the German source.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton, format_time
+from babel.dates import format_date, format_time
 from babel.lists import format_list
 from babel.support import NullTranslations, Translations
 
@@ -48,6 +49,9 @@ class Texts:
         self.code = self.language.code
         self.locale = Locale.parse(self.language.babel_locale)
         self._translations = translations(self.code)
+        # the locale's full date format without the year (CLDR has no such standard format)
+        full = self.locale.date_formats["full"].pattern
+        self._date_pattern = re.sub(r"[\s,]*y+(\s*'[^']*')?\.?", "", full).strip(" ,")
 
     def _(self, message: str, **values: object) -> str:
         """Translate the German ``message`` and fill its named ``{placeholders}``."""
@@ -69,11 +73,8 @@ class Texts:
         return format_time(value, "short", locale=self.locale)
 
     def date(self, value: dt.date) -> str:
-        """Weekday, day and month, e.g. 'Do., 26. Nov.' / 'Thu 26 Nov'."""
-        return format_skeleton("MMMMEEEEd", value, locale=self.locale)
-
-    def long_date(self, value: dt.date) -> str:
-        return format_date(value, "full", locale=self.locale)
+        """Weekday, day and month in the locale's own order: 'Donnerstag, 26. November', '26 Kasım Perşembe'."""
+        return format_date(value, self._date_pattern, locale=self.locale)
 
     def weekday(self, index: int) -> str:
         """Weekday name, 0 = Monday."""
@@ -88,9 +89,6 @@ class Texts:
 
     def join(self, items: Sequence[str], style: str = "standard") -> str:
         return format_list(list(items), style=style, locale=self.locale) if items else ""
-
-
-Translator = Callable[[str], str]
 
 
 def N_(message: str) -> str:  # noqa: N802 (the gettext convention)

@@ -57,7 +57,8 @@ def decide(
     if top not in languages.LANGUAGES:
         return fallback
     if evidence == 0:
-        return previous or hint or top
+        # only words every language uses ("Kindergeld", "WBS"): they are German words
+        return previous or hint or languages.DEFAULT
     if previous is None:
         if hint is None or confidence >= FIRST_MESSAGE_CONFIDENCE:
             return top

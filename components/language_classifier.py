@@ -80,7 +80,7 @@ class LanguageClassifier(GraphComponent):
             "max_ngram": 4,
             "C": 10.0,
             # weight of py3langid in the log-linear mixture (the in-domain classifier has weight 1)
-            "langid_weight": 0.4,
+            "langid_weight": 0.2,
             # a word seen in examples of at least this many languages counts as shared vocabulary
             "shared_word_languages": 4,
             "ranking_length": 3,

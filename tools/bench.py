@@ -34,9 +34,9 @@ RESULTS = ROOT / "bench-results"
 FIXED_NOW = "2026-11-25T10:00"
 
 
-def load_benchmark() -> list[dict[str, Any]]:
+def load_benchmark(folder: Path = ROOT / "benchmark") -> list[dict[str, Any]]:
     messages = []
-    for path in sorted((ROOT / "benchmark").glob("*.yml")):
+    for path in sorted(folder.glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for item in data["messages"]:
             messages.append({**item, "language": data["language"]})
@@ -180,9 +180,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-baseline", action="store_true", help="skip Rasa's default pipeline")
     parser.add_argument("--retrain-baseline", action="store_true", help="do not reuse a cached baseline")
+    parser.add_argument(
+        "--dev", action="store_true",
+        help="error analysis on the development set benchmark/dev/ (our model only; not the benchmark)",
+    )  # fmt: skip
     args = parser.parse_args()
 
-    messages = load_benchmark()
+    messages = load_benchmark(ROOT / "benchmark" / "dev") if args.dev else load_benchmark()
+    if args.dev:
+        args.no_baseline = True
     print(f"[bench] {len(messages)} held-out messages in {len({m['language'] for m in messages})} languages")
     candidates = {"Stadtlotse (config.yml)": ("config.yml", "stadtlotse", CACHE / "ours", False)}
     if not args.no_baseline:
@@ -204,10 +210,11 @@ def main() -> int:
         results[name] = result
     text = report(results, messages)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "report.md").write_text(text, encoding="utf-8")
-    (RESULTS / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
+    stem = "dev-report" if args.dev else "report"
+    (RESULTS / f"{stem}.md").write_text(text, encoding="utf-8")
+    (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
     print(text)
-    print(f"[bench] written to {RESULTS.relative_to(ROOT)}/report.md")
+    print(f"[bench] written to {RESULTS.relative_to(ROOT)}/{stem}.md")
     return 0
 
 

@@ -78,7 +78,11 @@ def running_assistant(
 ) -> Iterator[Assistant]:
     rasa_port, action_port = free_port(), free_port()
     endpoints = log_dir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n', encoding="utf-8")
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {log_dir / 'tracker.db'}\n",
+        encoding="utf-8",
+    )
     base_env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **(env or {})}
     processes: dict[str, subprocess.Popen[bytes]] = {}
     logs = []

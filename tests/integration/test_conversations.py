@@ -61,7 +61,7 @@ def test_opening_hours_question_names_the_office_and_the_day(assistant: Assistan
     answer = text_of(assistant.send(sender, "is the library open tomorrow?"))
     assert latest_intent(assistant, sender) == "opening_hours"
     assert slots(assistant, sender)["office"] == "library"
-    assert "Tomorrow (Thursday 26 November): open 15:00–18:00." in answer
+    assert "Tomorrow (Thursday, 26 November): open 15:00–18:00." in answer
 
 
 def test_arabic_answer_is_in_arabic_and_stays_arabic_on_ok(assistant: Assistant) -> None:

@@ -95,7 +95,7 @@ def test_opening_hours_for_tomorrow_in_english() -> None:
     assert slots == {"language": "en", "service": None, "office": "library"}
     text = sent["text"]
     assert "Open now, until 18:00." in text  # Wednesday 10:00, the library is open 09:00–18:00
-    assert "Tomorrow (Thursday 26 November): open 15:00–18:00." in text
+    assert "Tomorrow (Thursday, 26 November): open 15:00–18:00." in text
     assert "02521 4252" in text
 
 
@@ -103,7 +103,7 @@ def test_opening_hours_on_christmas_eve_names_the_closure(monkeypatch: pytest.Mo
     monkeypatch.setenv(NOW_VARIABLE, "2026-12-24T10:00")
     sent, _ = run(ActionOpeningHours(), message("hat die bücherei heute auf", "opening_hours", "de"))
     assert "Heute geschlossen (Schließtag: Heiligabend)" in sent["text"]
-    assert "Nächste Öffnung: Mo., 28. Dezember um 15:00 Uhr." in sent["text"]
+    assert "Nächste Öffnung: Montag, 28. Dezember um 15:00 Uhr." in sent["text"]
 
 
 def test_opening_hours_from_a_button_payload() -> None:
