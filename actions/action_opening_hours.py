@@ -10,19 +10,27 @@ from actions.when import requested_day
 
 # offices offered as buttons when the question names none
 MAIN_OFFICES = ("citizens_office", "foreigners_office", "jobcenter", "town_hall", "library")
-# a service intent this likely in second place tells which office is meant
-SERVICE_HINT_CONFIDENCE = 0.15
+# The likeliest service intent names the office when it is clearly ahead of the other services
+# ("wann hat der Fundbüro auf", "السوسيال امت بيفتح"): at least this likely and this many times the next.
+SERVICE_HINT_MIN = 0.03
+SERVICE_HINT_LEAD = 2.0
 
 
 def office_from_ranking(turn: Turn) -> str | None:
-    """The office of the most likely service intent after ``opening_hours`` ("when can I get Kindergeld")."""
-    for item in turn.intent_ranking[1:3]:
-        name = str(item.get("name") or "")
-        if name.startswith(SERVICE_INTENT_PREFIX) and float(item.get("confidence") or 0) >= SERVICE_HINT_CONFIDENCE:
-            service = turn.catalogue.services.get(name.removeprefix(SERVICE_INTENT_PREFIX))
-            if service is not None:
-                return service.office
-    return None
+    """The office of the service the classifier associates with the message, when one stands out."""
+    services = [
+        (name.removeprefix(SERVICE_INTENT_PREFIX), float(item.get("confidence") or 0))
+        for item in turn.intent_ranking
+        if (name := str(item.get("name") or "")).startswith(SERVICE_INTENT_PREFIX)
+    ]
+    if not services:
+        return None
+    best, confidence = services[0]
+    runner_up = services[1][1] if len(services) > 1 else 0.0
+    service = turn.catalogue.services.get(best)
+    if service is None or confidence < SERVICE_HINT_MIN or confidence < SERVICE_HINT_LEAD * runner_up:
+        return None
+    return service.office
 
 
 class ActionOpeningHours(StadtlotseAction):

@@ -63,6 +63,8 @@ def names(catalogue: Catalogue) -> list[Name]:
 def _word_matches(word: str, candidate: str) -> bool:
     if word == candidate:
         return True
+    if len(candidate) >= 4 and word.startswith(candidate) and len(word) - len(candidate) <= 2:
+        return True  # inflected forms: "загса", "jobcentera", "bürgerbüros"
     if len(candidate) >= 6 and len(word) >= 5:
         if word.startswith(candidate) or candidate.startswith(word) and len(word) >= len(candidate) - 2:
             return True

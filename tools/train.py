@@ -18,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 INPUTS = ("config.yml", "domain.yml", "data/rules.yml", "requirements.lock")
 INPUT_GLOBS = ("data/nlu/*.yml", "components/*.py")
+KEEP_MODELS = 3  # older models of the same prefix are deleted after a training
 
 
 def inputs_hash(root: Path = ROOT, config: str = "config.yml") -> str:
@@ -58,7 +59,16 @@ def main() -> int:
         print("Training failed; see the messages above.", file=sys.stderr)
         return result.returncode
     print(f"Trained {model.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
+    prune(model.parent, args.prefix)
     return 0
+
+
+def prune(directory: Path, prefix: str) -> None:
+    """Keep the newest few models of this prefix; older ones only fill the disk."""
+    models = sorted(directory.glob(f"{prefix}-*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in models[KEEP_MODELS:]:
+        old.unlink()
+        print(f"Removed old model {old.name}")
 
 
 if __name__ == "__main__":

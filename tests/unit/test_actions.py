@@ -121,6 +121,28 @@ def test_opening_hours_without_an_office_asks_with_buttons() -> None:
     assert {b["payload"] for b in sent["buttons"]} >= {'/opening_hours{"office":"citizens_office"}'}
 
 
+def test_opening_hours_takes_the_office_of_a_clearly_likeliest_service() -> None:
+    ranking = [
+        {"name": "opening_hours", "confidence": 0.86},
+        {"name": "service_civil_registry", "confidence": 0.09},
+        {"name": "service_naturalisation", "confidence": 0.02},
+    ]
+    tracker = message("wann kann man heiraten, auch samstags?", "opening_hours", "de", intent_ranking=ranking)
+    _, slots = run(ActionOpeningHours(), tracker)
+    assert slots["office"] == "registry_office"
+
+
+def test_opening_hours_ignores_services_that_do_not_stand_out() -> None:
+    ranking = [
+        {"name": "opening_hours", "confidence": 0.9},
+        {"name": "service_civil_registry", "confidence": 0.04},
+        {"name": "service_naturalisation", "confidence": 0.03},
+    ]
+    tracker = message("wann habt ihr offen?", "opening_hours", "de", intent_ranking=ranking)
+    sent, slots = run(ActionOpeningHours(), tracker)
+    assert slots["office"] is None and sent["buttons"]
+
+
 def test_opening_hours_falls_back_to_the_office_of_the_last_answer() -> None:
     tracker = message("and when are they open?", "opening_hours", "en", slots={"language": "en", "office": "library"})
     _, slots = run(ActionOpeningHours(), tracker)

@@ -50,6 +50,10 @@ def test_requested_day(text: str, expected: dt.date | None) -> None:
         ("wann kann ich Wohngeld beantragen", "housing_benefit_office"),
         ("standesamt samstag", "registry_office"),
         ("is the swimming pool open", "indoor_pool"),
+        ("часы работы загса", "registry_office"),
+        ("czy ratusz jest otwarty w wigilię?", "town_hall"),
+        ("الأوسلندر بكرا فاتحين؟", "foreigners_office"),
+        ("سوسیال امت امروز بازه؟", "social_welfare_office"),
         ("hello how are you", None),
     ],
 )
