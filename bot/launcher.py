@@ -11,6 +11,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,6 +19,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,11 +61,30 @@ class Service:
                 self.process.kill()
 
 
+def port_in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 def newest_model() -> Path:
     models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     if not models:
         raise SystemExit("No trained model in models/. Run `make train` first (or simply `make run`).")
     return models[-1]
+
+
+def endpoints_for(action_port: int) -> Path:
+    """endpoints.yml with the action server on ``action_port`` (a copy under .rasa/ if the port differs)."""
+    source = ROOT / "endpoints.yml"
+    config = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    url = f"http://localhost:{action_port}/webhook"
+    if config.get("action_endpoint", {}).get("url") == url:
+        return source
+    config["action_endpoint"] = {"url": url}
+    target = ROOT / ".rasa" / "endpoints-run.yml"
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return target
 
 
 def build_services(host: str, rasa_port: int, action_port: int, token: str) -> list[Service]:
@@ -76,7 +98,7 @@ def build_services(host: str, rasa_port: int, action_port: int, token: str) -> l
         Service(
             "Rasa server",
             [python, "-m", "rasa", "run", "--enable-api", "--auth-token", token, "--interface", host,
-             "--port", str(rasa_port), "--model", str(newest_model()), "--endpoints", "endpoints.yml",
+             "--port", str(rasa_port), "--model", str(newest_model()), "--endpoints", str(endpoints_for(action_port)),
              "--credentials", "credentials.yml"],
             f"http://127.0.0.1:{rasa_port}/status?token={token}",
             env={"RASA_TELEMETRY_ENABLED": "false"},
@@ -92,7 +114,9 @@ def say_hello(rasa_port: int) -> str:
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         answers = json.load(response)
-    return answers[0]["text"].splitlines()[0] if answers else "(no answer)"
+    if not answers:
+        raise SystemExit("The assistant did not answer its self-test message; see the log above.")
+    return str(answers[0]["text"]).splitlines()[0]
 
 
 def main() -> int:
@@ -103,6 +127,12 @@ def main() -> int:
     args = parser.parse_args()
     token = os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(16)
 
+    for port, variable in ((args.port, "RASA_PORT"), (args.action_port, "ACTION_PORT")):
+        if port_in_use(port):
+            raise SystemExit(
+                f"Port {port} is already in use. Is Stadtlotse already running? "
+                f"Stop it, or choose another port: {variable}=<port> make run"
+            )
     services = build_services(args.host, args.port, args.action_port, token)
     stopping = False
 
