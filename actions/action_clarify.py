@@ -7,7 +7,7 @@ from actions.action_service import SERVICE_INTENT_PREFIX
 from actions.base import Reply, StadtlotseAction, Turn, service_button
 
 MAX_SUGGESTIONS = 3
-MIN_CONFIDENCE = 0.05
+MIN_CONFIDENCE = 0.12  # below this even the likeliest service is noise (gibberish): offer the topics
 
 
 class ActionClarify(StadtlotseAction):

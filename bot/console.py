@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import secrets
 import sys
 import urllib.error
@@ -19,7 +20,8 @@ def send(url: str, sender: str, text: str) -> list[dict[str, object]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--url", default="http://127.0.0.1:5005/webhooks/rest/webhook")
+    port = os.environ.get("RASA_PORT", "5005")
+    parser.add_argument("--url", default=f"http://127.0.0.1:{port}/webhooks/rest/webhook")
     args = parser.parse_args()
     sender = f"console-{secrets.token_hex(4)}"
     print("Write in any of the 12 languages; a number chooses a button; empty line or Ctrl-D ends.")
