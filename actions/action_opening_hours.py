@@ -55,5 +55,5 @@ class ActionOpeningHours(StadtlotseAction):
             ]
             return Reply(turn.t._("Welches Amt meinen Sie?"), buttons=buttons)
         day = requested_day(turn.text, turn.schedule.local(turn.now).date())
-        text = opening_hours_answer(turn.t, turn.catalogue, turn.schedule, office, turn.now, day)
+        text = opening_hours_answer(turn.t, turn.schedule, office, turn.now, day)
         return Reply(text, office=office.id)

@@ -161,25 +161,26 @@ def unverified_note(t: Texts, office: Office) -> str | None:
     return None
 
 
-def office_block(
-    t: Texts, catalogue: Catalogue, schedule: Schedule, office: Office, now: dt.datetime
-) -> list[str]:
+def reach_lines(t: Texts, office: Office) -> list[str]:
+    """Address, phone and e-mail, and a note when some of them are not confirmed yet."""
+    lines = (address_line(t, office), contact_line(t, office), unverified_note(t, office))
+    return [line for line in lines if line]
+
+
+def phone_hours_lines(t: Texts, schedule: Schedule, office: Office, today: dt.date) -> list[str]:
+    if not office.phone_hours:
+        return []
+    return [t._("Telefonisch erreichbar: {hours}", hours=week_pattern(t, schedule, office.phone_hours, today))]
+
+
+def office_block(t: Texts, schedule: Schedule, office: Office, now: dt.datetime) -> list[str]:
     """Where, open now / next opening, phone hours, contact — the lines every office answer shares."""
-    lines = [t._("Wo: {office}", office=office_name(t, office))]
-    address = address_line(t, office)
-    if address:
-        lines.append(address)
-    lines.append(status_line(t, office, schedule.status(office, now)))
-    if office.phone_hours:
-        hours = week_pattern(t, schedule, office.phone_hours, schedule.local(now).date())
-        lines.append(t._("Telefonisch erreichbar: {hours}", hours=hours))
-    contact = contact_line(t, office)
-    if contact:
-        lines.append(contact)
-    note = unverified_note(t, office)
-    if note:
-        lines.append(note)
-    return lines
+    return [
+        t._("Wo: {office}", office=office_name(t, office)),
+        status_line(t, office, schedule.status(office, now)),
+        *phone_hours_lines(t, schedule, office, schedule.local(now).date()),
+        *reach_lines(t, office),
+    ]
 
 
 def service_answer(
@@ -188,7 +189,7 @@ def service_answer(
     """The whole answer about one service."""
     office = catalogue.office_for(service)
     lines = [service_title(t, service), t.data(service.summary)]
-    lines += office_block(t, catalogue, schedule, office, now)
+    lines += office_block(t, schedule, office, now)
     documents = [t.data(catalogue.documents[d].name) for d in service.documents]
     if documents:
         lines.append(t._("Bitte mitbringen: {documents}", documents=t.join(documents)))
@@ -199,37 +200,19 @@ def service_answer(
 
 
 def opening_hours_answer(
-    t: Texts,
-    catalogue: Catalogue,
-    schedule: Schedule,
-    office: Office,
-    now: dt.datetime,
-    day: dt.date | None,
+    t: Texts, schedule: Schedule, office: Office, now: dt.datetime, day: dt.date | None
 ) -> str:
     """When ``office`` is open: now, on the day asked about, and the weekly hours."""
     today = schedule.local(now).date()
-    lines = [office_name(t, office)]
-    lines.append(status_line(t, office, schedule.status(office, now)))
-    if day is not None and office.opening_hours is not None:
-        lines.append(day_line(t, schedule.day(office, day), today))
+    lines = [office_name(t, office), status_line(t, office, schedule.status(office, now))]
     if office.opening_hours is not None:
-        pattern = week_pattern(t, schedule, office.opening_hours, today)
-        lines.append(t._("Öffnungszeiten: {hours}", hours=pattern))
+        if day is not None:
+            lines.append(day_line(t, schedule.day(office, day), today))
+        lines.append(t._("Öffnungszeiten: {hours}", hours=week_pattern(t, schedule, office.opening_hours, today)))
         if office.public_holidays == "closed":
             lines.append(t._("An Feiertagen geschlossen."))
-    if office.phone_hours:
-        lines.append(
-            t._("Telefonisch erreichbar: {hours}", hours=week_pattern(t, schedule, office.phone_hours, today))
-        )
-    address = address_line(t, office)
-    if address:
-        lines.append(address)
-    contact = contact_line(t, office)
-    if contact:
-        lines.append(contact)
-    note = unverified_note(t, office)
-    if note:
-        lines.append(note)
+    lines += phone_hours_lines(t, schedule, office, today)
+    lines += reach_lines(t, office)
     return "\n".join(lines)
 
 
