@@ -226,3 +226,12 @@ def test_a_broken_catalogue_change_keeps_answers_coming(monkeypatch: pytest.Monk
     offices.write_text("offices: [broken", encoding="utf-8")
     sent, _ = run(ActionAnswerService(), message("bücherei", "service_library", "de"))
     assert "02521 4999" in sent["text"]
+
+
+def test_logs_never_contain_the_message_text(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
+    secret = "meine telefonnummer ist 0171 2345678, wo melde ich mich an"
+    run(ActionAnswerService(), message(secret, "service_registration", "de"))
+    run(ActionClarify(), message(secret, "nlu_fallback", "de"))
+    assert caplog.records, "the actions log what they answered"
+    assert secret not in caplog.text and "0171" not in caplog.text
