@@ -54,6 +54,8 @@ def test_requested_day(text: str, expected: dt.date | None) -> None:
         ("czy ratusz jest otwarty w wigilię?", "town_hall"),
         ("الأوسلندر بكرا فاتحين؟", "foreigners_office"),
         ("سوسیال امت امروز بازه؟", "social_welfare_office"),
+        ("اداره خارجی‌ها کی بازه", "foreigners_office"),
+        ("бюргербюро працює?", "citizens_office"),
         ("hello how are you", None),
     ],
 )
