@@ -43,7 +43,6 @@ class Reply:
     buttons: list[dict[str, str]] = field(default_factory=list)
     service: str | None = None
     office: str | None = None
-    events: list[EventType] = field(default_factory=list)
     with_contact: bool = True
 
 
@@ -176,7 +175,6 @@ class StadtlotseAction(Action, abc.ABC):
             SlotSet("language", turn.language),
             SlotSet("service", reply.service),
             SlotSet("office", reply.office),
-            *reply.events,
         ]
 
 

@@ -36,11 +36,6 @@ def translations(code: str) -> NullTranslations:
     return result
 
 
-def reload() -> None:
-    """Forget loaded catalogs (after ``make translations`` compiled new ones)."""
-    translations.cache_clear()
-
-
 class Texts:
     """Everything one answer needs in one language: ``texts._("...")`` and locale formatting."""
 
@@ -57,11 +52,6 @@ class Texts:
         """Translate the German ``message`` and fill its named ``{placeholders}``."""
         text = self._translations.gettext(message)
         return text.format(**values) if values else text
-
-    def n_(self, singular: str, plural: str, count: int, **values: object) -> str:
-        """Translate with a plural form chosen by ``count``; ``{count}`` is always available."""
-        text = self._translations.ngettext(singular, plural, count)
-        return text.format(count=count, **values)
 
     def data(self, message: str) -> str:
         """Translate a text that comes from the staff data (service names, summaries, documents)."""
