@@ -192,7 +192,9 @@ def service_answer(
     lines += office_block(t, schedule, office, now)
     documents = [t.data(catalogue.documents[d].name) for d in service.documents]
     if documents:
-        lines.append(t._("Bitte mitbringen: {documents}", documents=t.join(documents)))
+        # one document a line: names of documents contain commas themselves
+        bullets = "".join(f"\n• {document}" for document in documents)
+        lines.append(t._("Bitte mitbringen: {documents}", documents=bullets).replace(" \n", "\n"))
     lines.append(appointment_line(t, service))
     if service.web:
         lines.append(t._("Mehr Informationen: {url}", url=service.web))
