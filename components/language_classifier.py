@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections import defaultdict
 from typing import Any
 
@@ -44,6 +45,7 @@ UNSUPPORTED_LANGUAGE = "unsupported_language"
 LANGUAGE_EVIDENCE = "language_evidence"
 MODEL_FILE_NAME = "language_classifier.skops"
 WORD = re.compile(r"\w+", re.UNICODE)
+OUR_SCRIPTS = {"LATIN", "CYRILLIC", "ARABIC"}
 
 _identifiers: dict[tuple[str, ...], LanguageIdentifier] = {}
 
@@ -199,6 +201,11 @@ class LanguageClassifier(GraphComponent):
 
     def unsupported(self, text: str) -> str | None:
         """The code of a language we do not speak, when the message is clearly written in one."""
+        letters = [ch for ch in text if ch.isalpha()]
+        foreign = sum(1 for ch in letters if unicodedata.name(ch, "?").split(" ")[0] not in OUR_SCRIPTS)
+        if letters and foreign > len(letters) / 2:
+            # Chinese, Tigrinya, Hindi, ...: a script none of our languages is written in
+            return str(_langid().classify(text)[0])
         words = self.content_words(text)
         if len(words) < self.config["unsupported_min_words"]:
             return None

@@ -146,3 +146,13 @@ def test_channel_language_hint_decides_an_ambiguous_first_message(assistant: Ass
     sender = new_sender()
     assistant.send(sender, "Jobcenter", metadata={"language": "uk"})
     assert slots(assistant, sender)["language"] == "uk"
+
+
+@pytest.mark.parametrize(
+    "message", ["¿dónde puedo registrar mi domicilio en la ciudad de Beckum?", "我想在贝克姆登记我的住址，应该去哪里？"]
+)
+def test_a_language_we_do_not_speak_gets_the_list_of_ours(assistant: Assistant, message: str) -> None:
+    answer = text_of(assistant.send(new_sender(), message))
+    assert "Diese Sprache spreche ich leider noch nicht" in answer
+    assert "I do not speak this language yet" in answer
+    assert "Українська" in answer and "فارسی" in answer
