@@ -22,7 +22,10 @@ from pathlib import Path
 
 import yaml
 
+from bot.telegram.settings import Settings, SettingsError
+
 ROOT = Path(__file__).resolve().parent.parent
+PURGE_EVERY = 6 * 3600  # seconds between deletions of conversations past the retention period
 
 
 @dataclass
@@ -31,7 +34,7 @@ class Service:
 
     name: str
     command: list[str]
-    ready_url: str
+    ready_url: str | None  # None: ready when it is still running after a few seconds
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
 
@@ -39,10 +42,13 @@ class Service:
         self.process = subprocess.Popen(self.command, cwd=ROOT, env={**os.environ, **self.env})
 
     def wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + (timeout if self.ready_url else 5)
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
                 raise SystemExit(f"{self.name} stopped during start-up (exit code {self.process.returncode}).")
+            if self.ready_url is None:
+                time.sleep(0.5)
+                continue
             try:
                 with urllib.request.urlopen(self.ready_url, timeout=2) as response:
                     if response.status == 200:
@@ -50,6 +56,8 @@ class Service:
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             time.sleep(0.5)
+        if self.ready_url is None:
+            return
         raise SystemExit(f"{self.name} did not become ready within {timeout:.0f} s ({self.ready_url}).")
 
     def stop(self) -> None:
@@ -87,9 +95,19 @@ def endpoints_for(action_port: int) -> Path:
     return target
 
 
-def build_services(host: str, rasa_port: int, action_port: int, token: str) -> list[Service]:
+def telegram_settings() -> Settings | None:
+    """The Telegram bot's settings, None without a token; a clear exit on a configuration error."""
+    if not os.environ.get("TELEGRAM_TOKEN"):
+        return None
+    try:
+        return Settings.from_environment()
+    except SettingsError as error:
+        raise SystemExit(f"Telegram: {error}") from None
+
+
+def build_services(host: str, rasa_port: int, action_port: int, token: str, telegram: Settings | None) -> list[Service]:
     python = sys.executable
-    return [
+    services = [
         Service(
             "Action server",
             [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
@@ -97,13 +115,33 @@ def build_services(host: str, rasa_port: int, action_port: int, token: str) -> l
         ),
         Service(
             "Rasa server",
-            [python, "-m", "rasa", "run", "--enable-api", "--auth-token", token, "--interface", host,
+            [python, "-m", "rasa", "run", "--enable-api", f"--auth-token={token}", "--interface", host,
              "--port", str(rasa_port), "--model", str(newest_model()), "--endpoints", str(endpoints_for(action_port)),
              "--credentials", "credentials.yml"],
             f"http://127.0.0.1:{rasa_port}/status?token={token}",
             env={"RASA_TELEMETRY_ENABLED": "false"},
         ),
     ]  # fmt: skip
+    if telegram is not None:
+        health = f"http://127.0.0.1:{telegram.webhook_port}/health" if telegram.webhook_mode else None
+        services.append(
+            Service(
+                "Telegram bot",
+                [python, "-m", "bot.telegram"],
+                health,
+                env={
+                    "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+                    "RASA_AUTH_TOKEN": token,
+                    "STADTLOTSE_ENDPOINTS": str(endpoints_for(action_port)),
+                },
+            )
+        )
+    return services
+
+
+def purge_old_conversations() -> None:
+    """Delete conversations past the retention period (in the background; errors go to the log)."""
+    subprocess.Popen([sys.executable, "-m", "bot.privacy", "purge"], cwd=ROOT)
 
 
 def say_hello(rasa_port: int) -> str:
@@ -125,7 +163,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", "5005")))
     parser.add_argument("--action-port", type=int, default=int(os.environ.get("ACTION_PORT", "5055")))
     args = parser.parse_args()
-    token = os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(16)
+    token = os.environ.get("RASA_AUTH_TOKEN") or secrets.token_hex(16)  # hex: never starts with "-"
 
     for port, variable in ((args.port, "RASA_PORT"), (args.action_port, "ACTION_PORT")):
         if port_in_use(port):
@@ -133,7 +171,8 @@ def main() -> int:
                 f"Port {port} is already in use. Is Stadtlotse already running? "
                 f"Stop it, or choose another port: {variable}=<port> make run"
             )
-    services = build_services(args.host, args.port, args.action_port, token)
+    telegram_config = telegram_settings()
+    services = build_services(args.host, args.port, args.action_port, token, telegram_config)
     stopping = False
 
     def stop_all(*_: object) -> None:
@@ -147,7 +186,12 @@ def main() -> int:
             service.start()
             service.wait_ready(timeout=180)
         first_line = say_hello(args.port)
-        telegram = "on" if os.environ.get("TELEGRAM_TOKEN") else "off (set TELEGRAM_TOKEN=... to turn it on)"
+        if telegram_config is None:
+            telegram = "off (set TELEGRAM_TOKEN=... to turn it on)"
+        elif telegram_config.webhook_mode:
+            telegram = f"on, webhook mode ({telegram_config.webhook_url})"
+        else:
+            telegram = "on, polling mode (write to your bot in Telegram)"
         print(
             f"""
 Stadtlotse is running.
@@ -161,7 +205,11 @@ Stadtlotse is running.
 Stop with Ctrl-C.""",
             flush=True,
         )
+        next_purge = 0.0
         while not stopping:
+            if time.monotonic() >= next_purge:
+                purge_old_conversations()
+                next_purge = time.monotonic() + PURGE_EVERY
             for service in services:
                 if service.process is not None and service.process.poll() is not None:
                     print(f"{service.name} stopped unexpectedly; stopping the others.", file=sys.stderr)
