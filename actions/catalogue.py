@@ -86,11 +86,23 @@ class Address(BaseModel):
     town: str
 
 
+class Location(BaseModel):
+    """Where the entrance is, in WGS84 degrees (for the map pin a messenger shows)."""
+
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
 class Office(_Record):
     id: str = Field(regex=ID_PATTERN)
     name: str
     operator: Literal["city", "district", "federal", "other"]
     address: Address | None = None
+    location: Location | None = None
     phone: str | None = Field(None, regex=r"^\+?[0-9][0-9 /-]{4,}[0-9]$")
     email: str | None = Field(None, regex=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
     web: str | None = Field(None, regex=r"^https://\S+$")
