@@ -53,6 +53,10 @@ class Texts:
         text = self._translations.gettext(message)
         return text.format(**values) if values else text
 
+    def ngettext(self, singular: str, plural: str, n: int, **values: object) -> str:
+        """Translate a text with a count in the right plural form ({n} and named placeholders filled)."""
+        return self._translations.ngettext(singular, plural, n).format(n=n, **values)
+
     def data(self, message: str) -> str:
         """Translate a text that comes from the staff data (service names, summaries, documents)."""
         return self._translations.gettext(message)

@@ -55,6 +55,11 @@ class Assistant:
     processes: dict[str, subprocess.Popen[bytes]]
     log_dir: Path
 
+    @property
+    def endpoints(self) -> Path:
+        """The endpoints file the Rasa server runs with (its tracker store is where /delete erases)."""
+        return self.log_dir / "endpoints.yml"
+
     def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Post through Rasa's standard REST channel (it passes ``metadata`` on to the tracker)."""
         body: dict[str, Any] = {"sender": sender, "message": text}

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
@@ -26,6 +26,25 @@ TARGETS = [code for code in languages.CODES if code != SOURCE_LANGUAGE]
 
 def ids(catalog: Catalog) -> set[str]:
     return {str(m.id) for m in catalog if m.id}
+
+
+def plain(value: object) -> object:
+    """Message ids and strings alike from .po (tuples for plurals) and .mo (lists)."""
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+def translated(message: Message) -> bool:
+    """Every form filled (a plural message has one per plural form of the language)."""
+    forms = message.string if isinstance(message.string, tuple) else (message.string,)
+    return all(forms)
+
+
+def placeholders_kept(message: Message) -> bool:
+    """The translation has the source's placeholders; plural forms may spell out the count ({n})."""
+    source = set(PLACEHOLDER.findall(str(message.id)))
+    if not isinstance(message.string, tuple):
+        return set(PLACEHOLDER.findall(str(message.string))) == source
+    return all(source - {"n"} <= set(PLACEHOLDER.findall(form)) <= source for form in message.string)
 
 
 def po(code: str) -> Catalog:
@@ -54,7 +73,7 @@ def test_template_is_up_to_date_with_code_and_data(template: Catalog, tmp_path: 
 @pytest.mark.parametrize("code", TARGETS)
 def test_catalog_is_complete(code: str, template: Catalog) -> None:
     catalog = po(code)
-    missing = sorted(ids(template) - {str(m.id) for m in catalog if m.id and m.string})
+    missing = sorted(ids(template) - {str(m.id) for m in catalog if m.id and translated(m)})
     fuzzy = sorted(str(m.id) for m in catalog if m.id and m.fuzzy)
     obsolete = sorted(str(m) for m in catalog.obsolete)
     assert not missing, f"{code}: {len(missing)} untranslated, e.g. {missing[:3]}"
@@ -64,10 +83,7 @@ def test_catalog_is_complete(code: str, template: Catalog) -> None:
 
 @pytest.mark.parametrize("code", TARGETS)
 def test_placeholders_are_kept(code: str) -> None:
-    wrong = [
-        str(m.id) for m in po(code)
-        if m.id and m.string and set(PLACEHOLDER.findall(str(m.id))) != set(PLACEHOLDER.findall(str(m.string)))
-    ]  # fmt: skip
+    wrong = [str(m.id) for m in po(code) if m.id and translated(m) and not placeholders_kept(m)]
     assert not wrong, f"{code}: placeholders changed in {wrong}"
 
 
@@ -76,6 +92,6 @@ def test_compiled_catalog_matches_the_po_file(code: str) -> None:
     mo_path = LOCALES_DIR / code / "LC_MESSAGES" / "messages.mo"
     assert mo_path.exists(), f"{mo_path} missing: run `make translations`"
     with open(mo_path, "rb") as handle:
-        compiled = {str(m.id): m.string for m in read_mo(handle) if m.id}
-    source = {str(m.id): m.string for m in po(code) if m.id and m.string and not m.fuzzy}
+        compiled = {plain(m.id): plain(m.string) for m in read_mo(handle) if m.id}
+    source = {plain(m.id): plain(m.string) for m in po(code) if m.id and translated(m) and not m.fuzzy}
     assert compiled == source, f"{mo_path} is stale: run `make translations`"

@@ -1,0 +1,126 @@
+"""The channels' client for the assistant: Rasa's standard REST channel and its tracker API.
+
+Telegram (and the web widget) send a user's message here and get back the answers plus the contract
+slots (``language``, ``service``, ``office``) of the conversation. A backend that is down, slow or
+answers nothing raises ``AssistantUnavailableError``: the channel then apologises in the user's language.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_URL = "http://127.0.0.1:5005"
+# Longer than this and the user gets an apology instead of waiting (the issue's 5 seconds).
+DEFAULT_TIMEOUT = 5.0
+
+
+class AssistantUnavailableError(Exception):
+    """Rasa or the action server did not answer in time, or answered nothing."""
+
+
+@dataclass
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass
+class Message:
+    """One answer bubble."""
+
+    text: str
+    buttons: list[Button] = field(default_factory=list)
+
+
+@dataclass
+class Answer:
+    """Everything the assistant said to one user message, and the conversation's slots afterwards."""
+
+    messages: list[Message]
+    slots: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def language(self) -> str | None:
+        value = self.slots.get("language")
+        return str(value) if value else None
+
+    @property
+    def office(self) -> str | None:
+        value = self.slots.get("office")
+        return str(value) if value else None
+
+
+def _messages(payload: Any) -> list[Message]:
+    messages = []
+    for item in payload if isinstance(payload, list) else []:
+        if not isinstance(item, dict):
+            continue
+        buttons = [
+            Button(str(b.get("title", "")), str(b.get("payload", "")))
+            for b in item.get("buttons") or []
+            if isinstance(b, dict) and b.get("title") and b.get("payload")
+        ]
+        text = str(item.get("text") or "")
+        if text or buttons:
+            messages.append(Message(text, buttons))
+    return messages
+
+
+class AssistantClient:
+    """Talks to one Rasa server. Create it once per process; it keeps a connection pool."""
+
+    def __init__(self, url: str | None = None, token: str | None = None, timeout: float = DEFAULT_TIMEOUT):
+        self.url = (url or os.environ.get("RASA_URL") or DEFAULT_URL).rstrip("/")
+        self.token = token if token is not None else os.environ.get("RASA_AUTH_TOKEN")
+        self.timeout = timeout
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self.timeout)
+        return self._client
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def ask(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> Answer:
+        """Send ``text`` as ``sender``; the answers and the slots afterwards."""
+        body: dict[str, Any] = {"sender": sender, "message": text}
+        if metadata:
+            body["metadata"] = metadata
+        try:
+            response = await self.client.post(f"{self.url}/webhooks/rest/webhook", json=body)
+            response.raise_for_status()
+            messages = _messages(response.json())
+        except (httpx.HTTPError, ValueError) as error:
+            raise AssistantUnavailableError(f"REST channel: {type(error).__name__}") from error
+        if not messages:
+            # Rasa answers an empty list when the action server is down or an action failed.
+            raise AssistantUnavailableError("the assistant answered nothing (is the action server running?)")
+        return Answer(messages, await self.slots(sender))
+
+    async def slots(self, sender: str) -> dict[str, Any]:
+        """The conversation's slots; empty when the tracker API is off or unreachable (answers still work)."""
+        params = {"include_events": "NONE"}
+        if self.token:
+            params["token"] = self.token
+        try:
+            url = f"{self.url}/conversations/{quote(sender, safe='')}/tracker"
+            response = await self.client.get(url, params=params)
+            response.raise_for_status()
+            slots = response.json().get("slots") or {}
+        except (httpx.HTTPError, ValueError, AttributeError) as error:
+            logger.warning("tracker API not available (%s); channel language falls back", type(error).__name__)
+            return {}
+        return dict(slots) if isinstance(slots, dict) else {}

@@ -1,0 +1,1 @@
+"""The Telegram channel: python-telegram-bot (v22, async) in front of the assistant's REST channel."""

@@ -1,0 +1,88 @@
+"""Webhook mode: a small HTTP server Telegram posts updates to (behind the city's reverse proxy).
+
+Requests without the right ``X-Telegram-Bot-Api-Secret-Token`` are refused with 403 (constant-time
+comparison) and never reach a handler; an ``update_id`` seen before is acknowledged and dropped, so a
+redelivered update gets one answer, not two. ``GET /health`` says whether the bot is running.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections import OrderedDict
+
+from aiohttp import web
+from telegram import Update
+from telegram.ext import Application
+
+logger = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_BODY = 1024 * 1024  # Telegram's updates are small; anything bigger is not from Telegram
+
+
+class RecentUpdates:
+    """The most recent update ids, to process each at most once (Telegram redelivers on timeouts)."""
+
+    def __init__(self, size: int = 100_000):
+        self.size = size
+        self._seen: OrderedDict[int, None] = OrderedDict()
+
+    def first_time(self, update_id: int) -> bool:
+        if update_id in self._seen:
+            return False
+        self._seen[update_id] = None
+        while len(self._seen) > self.size:
+            self._seen.popitem(last=False)
+        return True
+
+
+class WebhookServer:
+    """Receives Telegram's POSTs on ``path`` and queues them for the application."""
+
+    def __init__(self, application: Application, path: str, secret: str, listen: str, port: int):
+        self.application = application
+        self.path = path
+        self.secret = secret.encode()
+        self.listen = listen
+        self.port = port
+        self.recent = RecentUpdates()
+        self._runner: web.AppRunner | None = None
+
+    def web_app(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_BODY)
+        app.router.add_post(self.path, self.receive)
+        app.router.add_get("/health", self.health)
+        return app
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.web_app(), access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.listen, self.port).start()
+        logger.info("webhook server listening on %s:%d%s", self.listen, self.port, self.path)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def receive(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self.secret):
+            logger.warning("webhook request without the right secret token refused (from %s)", request.remote)
+            return web.Response(status=403, text="forbidden")
+        try:
+            data = json.loads(await request.read())
+            update_id = int(data["update_id"])
+        except (ValueError, KeyError, TypeError):
+            return web.Response(status=400, text="not a Telegram update")
+        if not self.recent.first_time(update_id):
+            logger.info("update %d delivered again; already processed", update_id)
+            return web.Response(text="ok")
+        update = Update.de_json(data, self.application.bot)
+        await self.application.update_queue.put(update)
+        return web.Response(text="ok")
+
+    async def health(self, _request: web.Request) -> web.Response:
+        running = self.application.running
+        return web.json_response({"status": "ok" if running else "starting"}, status=200 if running else 503)
