@@ -90,6 +90,8 @@ class LanguageClassifier(GraphComponent):
             # languages) is this sure and the message has at least this many words
             "unsupported_confidence": 0.95,
             "unsupported_min_words": 4,
+            # ... unless our own ranking is at least this sure of one of our languages
+            "supported_confidence": 0.99,
         }
 
     @staticmethod
@@ -199,8 +201,12 @@ class LanguageClassifier(GraphComponent):
         """The words of ``text`` without the vocabulary all languages share ("Anmeldung", "Jobcenter")."""
         return [w for w in WORD.findall(text) if normalize(w) not in self.shared_words and not w.isdigit()]
 
-    def unsupported(self, text: str) -> str | None:
-        """The code of a language we do not speak, when the message is clearly written in one."""
+    def unsupported(self, text: str, our_best: float = 0.0) -> str | None:
+        """The code of a language we do not speak, when the message is clearly written in one.
+
+        ``our_best`` is the top confidence of our own ranking: a short French question that py3langid
+        takes for Breton ("où est la mairie ?") stays French when our ranking is sure of it.
+        """
         letters = [ch for ch in text if ch.isalpha()]
         foreign = sum(1 for ch in letters if unicodedata.name(ch, "?").split(" ")[0] not in OUR_SCRIPTS)
         if letters and foreign > len(letters) / 2:
@@ -209,8 +215,12 @@ class LanguageClassifier(GraphComponent):
         words = self.content_words(text)
         if len(words) < self.config["unsupported_min_words"]:
             return None
+        if our_best >= self.config["supported_confidence"]:
+            return None
+        threshold = self.config["unsupported_confidence"]
         code, confidence = _langid().classify(" ".join(words))
-        if code in self.languages or confidence < self.config["unsupported_confidence"]:
+        whole_code, whole_confidence = _langid().classify(text)
+        if code in self.languages or confidence < threshold or whole_code != code or whole_confidence < threshold:
             return None
         return str(code)
 
@@ -242,7 +252,7 @@ class LanguageClassifier(GraphComponent):
                 add_to_output=True,
             )
             message.set(LANGUAGE_EVIDENCE, len(self.content_words(text)), add_to_output=True)
-            other = self.unsupported(text)
+            other = self.unsupported(text, ranking[0][1] if ranking else 0.0)
             if other is not None:
                 message.set(UNSUPPORTED_LANGUAGE, other, add_to_output=True)
         return messages

@@ -156,3 +156,13 @@ def test_a_language_we_do_not_speak_gets_the_list_of_ours(assistant: Assistant, 
     assert "Diese Sprache spreche ich leider noch nicht" in answer
     assert "I do not speak this language yet" in answer
     assert "Українська" in answer and "فارسی" in answer
+
+
+@pytest.mark.parametrize(("message", "language"), [("où est la mairie ?", "fr"), ("gdzie jest ratusz?", "pl")])
+def test_short_questions_in_our_languages_are_not_taken_for_foreign(
+    assistant: Assistant, message: str, language: str
+) -> None:
+    sender = new_sender()
+    answer = text_of(assistant.send(sender, message))
+    assert "Diese Sprache spreche ich leider noch nicht" not in answer
+    assert slots(assistant, sender)["language"] == language
