@@ -43,11 +43,11 @@ def address_line(t: Texts, office: Office) -> str | None:
 
 def contact_line(t: Texts, office: Office) -> str | None:
     if office.phone and office.email:
-        return t._("Telefon: {phone} · E-Mail: {email}", phone=office.phone, email=office.email)
+        return t._("Telefon: {phone} · E-Mail: {email}", phone=t.ltr(office.phone), email=t.ltr(office.email))
     if office.phone:
-        return t._("Telefon: {phone}", phone=office.phone)
+        return t._("Telefon: {phone}", phone=t.ltr(office.phone))
     if office.email:
-        return t._("E-Mail: {email}", email=office.email)
+        return t._("E-Mail: {email}", email=t.ltr(office.email))
     return None
 
 
@@ -225,5 +225,5 @@ def human_contact(t: Texts, catalogue: Catalogue) -> str:
     return t._(
         "Mit einem Menschen sprechen: {office}, Telefon {phone}.",
         office=t.data(contact.name),
-        phone=contact.phone or "",
+        phone=t.ltr(contact.phone or ""),
     )

@@ -63,6 +63,14 @@ class Texts:
 
     # ------------------------------------------------------------- formatting
 
+    def ltr(self, value: str) -> str:
+        """A left-to-right unit (phone number, e-mail) isolated inside right-to-left text.
+
+        Without it an Arabic or Persian line shows "02521 29-5036" with its digit groups swapped.
+        Invisible Unicode isolates (LRI ... PDI); the characters in between stay as they are.
+        """
+        return f"\u2066{value}\u2069" if value and self.language.direction == "rtl" else value
+
     def time(self, value: dt.time | dt.datetime) -> str:
         return format_time(value, "short", locale=self.locale)
 
