@@ -34,9 +34,9 @@ run: install train ## install, train if needed, start the assistant on localhost
 chat: install ## chat with the running assistant in this terminal
 	$(PY) -m bot.console
 
-test: install train ## the whole test suite: lint, unit, translations, trained-model conversations
+test: install train ## the whole test suite: lint, unit, translations, trained-model conversations, browser
 	$(VENV)/bin/ruff check actions bot components tools tests
-	$(PY) -m pytest
+	chromium=$$(tools/ensure-chromium.sh) || exit 1; CHROMIUM=$$chromium $(PY) -m pytest
 
 test-fast: install ## only the offline unit tests (no server, no model)
 	$(PY) -m pytest -m "not integration"

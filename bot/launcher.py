@@ -105,7 +105,9 @@ def telegram_settings() -> Settings | None:
         raise SystemExit(f"Telegram: {error}") from None
 
 
-def build_services(host: str, rasa_port: int, action_port: int, token: str, telegram: Settings | None) -> list[Service]:
+def build_services(
+    host: str, rasa_port: int, action_port: int, web_port: int, token: str, telegram: Settings | None
+) -> list[Service]:
     python = sys.executable
     services = [
         Service(
@@ -122,6 +124,15 @@ def build_services(host: str, rasa_port: int, action_port: int, token: str, tele
             env={"RASA_TELEMETRY_ENABLED": "false"},
         ),
     ]  # fmt: skip
+    channel_env = {
+        "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+        "RASA_AUTH_TOKEN": token,
+        "STADTLOTSE_ENDPOINTS": str(endpoints_for(action_port)),
+    }
+    services.append(
+        Service("Web chat", [python, "-m", "bot.web"], f"http://127.0.0.1:{web_port}/health",
+                env={**channel_env, "WIDGET_PORT": str(web_port), "WIDGET_HOST": host})
+    )  # fmt: skip
     if telegram is not None:
         health = f"http://127.0.0.1:{telegram.webhook_port}/health" if telegram.webhook_mode else None
         services.append(
@@ -129,11 +140,7 @@ def build_services(host: str, rasa_port: int, action_port: int, token: str, tele
                 "Telegram bot",
                 [python, "-m", "bot.telegram"],
                 health,
-                env={
-                    "RASA_URL": f"http://127.0.0.1:{rasa_port}",
-                    "RASA_AUTH_TOKEN": token,
-                    "STADTLOTSE_ENDPOINTS": str(endpoints_for(action_port)),
-                },
+                env=channel_env,
             )
         )
     return services
@@ -141,7 +148,8 @@ def build_services(host: str, rasa_port: int, action_port: int, token: str, tele
 
 def purge_old_conversations() -> None:
     """Delete conversations past the retention period (in the background; errors go to the log)."""
-    subprocess.Popen([sys.executable, "-m", "bot.privacy", "purge"], cwd=ROOT)
+    quiet = {**os.environ, "PYTHONWARNINGS": "ignore", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+    subprocess.Popen([sys.executable, "-m", "bot.privacy", "purge", "--quiet"], cwd=ROOT, env=quiet)
 
 
 def say_hello(rasa_port: int) -> str:
@@ -162,17 +170,18 @@ def main() -> int:
     parser.add_argument("--host", default=os.environ.get("RASA_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", "5005")))
     parser.add_argument("--action-port", type=int, default=int(os.environ.get("ACTION_PORT", "5055")))
+    parser.add_argument("--web-port", type=int, default=int(os.environ.get("WIDGET_PORT", "8080")))
     args = parser.parse_args()
     token = os.environ.get("RASA_AUTH_TOKEN") or secrets.token_hex(16)  # hex: never starts with "-"
 
-    for port, variable in ((args.port, "RASA_PORT"), (args.action_port, "ACTION_PORT")):
+    for port, variable in ((args.port, "RASA_PORT"), (args.action_port, "ACTION_PORT"), (args.web_port, "WIDGET_PORT")):
         if port_in_use(port):
             raise SystemExit(
                 f"Port {port} is already in use. Is Stadtlotse already running? "
                 f"Stop it, or choose another port: {variable}=<port> make run"
             )
     telegram_config = telegram_settings()
-    services = build_services(args.host, args.port, args.action_port, token, telegram_config)
+    services = build_services(args.host, args.port, args.action_port, args.web_port, token, telegram_config)
     stopping = False
 
     def stop_all(*_: object) -> None:
@@ -198,6 +207,8 @@ Stadtlotse is running.
   REST channel : http://{args.host}:{args.port}/webhooks/rest/webhook
                  curl -s -X POST http://127.0.0.1:{args.port}/webhooks/rest/webhook \\
                       -H 'Content-Type: application/json' -d '{{"sender": "me", "message": "Wo melde ich mich an?"}}'
+  Web chat     : http://{args.host}:{args.web_port}/   (a demo city page with the widget; embed it with
+                 <script src="http://{args.host}:{args.web_port}/widget.js" defer></script>)
   Chat here    : make chat   (in another terminal)
   Tracker API  : http://127.0.0.1:{args.port}/conversations/<sender>/tracker?token={token}
   Telegram     : {telegram}

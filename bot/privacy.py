@@ -125,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     purge = commands.add_parser("purge", help="delete conversations older than the retention period")
     purge.add_argument("--days", type=int, help=f"default: ${RETENTION_VARIABLE} or {DEFAULT_RETENTION_DAYS}")
+    purge.add_argument("--quiet", action="store_true", help="print only when something was deleted")
     erase = commands.add_parser("erase", help="delete one conversation (GDPR erasure)")
     erase.add_argument("sender_id")
     args = parser.parse_args(argv)
@@ -133,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "purge":
             days = args.days if args.days is not None else retention_days()
-            print(f"Deleted {store.purge(days)} conversation(s) older than {days} days.")
+            deleted = store.purge(days)
+            if deleted or not args.quiet:
+                print(f"Deleted {deleted} conversation(s) older than {days} days.")
         else:
             removed = store.erase(args.sender_id)
             print(f"Erased {removed} record(s) of {args.sender_id}." if removed else "Nothing stored for that id.")

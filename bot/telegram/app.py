@@ -195,7 +195,7 @@ def unavailable_text(t: Texts) -> str:
         return t._(
             "Entschuldigung, ich kann gerade nicht antworten. Bitte versuchen Sie es in ein paar Minuten noch "
             "einmal. Einen Menschen erreichen Sie bei der Stadt unter Telefon {phone}.",
-            phone=office.phone,
+            phone=t.ltr(office.phone),
         )
     return t._(
         "Entschuldigung, ich kann gerade nicht antworten. Bitte versuchen Sie es in ein paar Minuten noch einmal."

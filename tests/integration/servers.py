@@ -7,11 +7,13 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -114,3 +116,46 @@ def running_assistant(
                 process.kill()
         for log in logs:
             log.close()
+
+
+class SwitchableProxy:
+    """Forwards to the Rasa server when ``mode`` is "up"; refuses ("down") or stalls ("slow") otherwise."""
+
+    def __init__(self, target: str):
+        self.target = target
+        self.mode = "down"
+        self.port = free_port()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_: object) -> None:
+                pass
+
+            def forward(self) -> None:
+                if proxy.mode == "down":
+                    self.connection.close()  # like a server that is not there
+                    return
+                if proxy.mode == "slow":
+                    time.sleep(8)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)) or None
+                request = urllib.request.Request(proxy.target + self.path, body, dict(self.headers),
+                                                 method=self.command)  # fmt: skip
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as response:
+                        status, data = response.status, response.read()
+                except urllib.error.HTTPError as error:
+                    status, data = error.code, error.read()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = forward  # noqa: N815 (http.server's naming)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"

@@ -7,7 +7,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -19,7 +18,7 @@ import pytest
 
 from bot.telegram.app import sender_id
 from bot.telegram.settings import Settings
-from tests.integration.servers import ROOT, Assistant, free_port
+from tests.integration.servers import ROOT, Assistant, SwitchableProxy, free_port
 from tests.integration.telegram_api import BOT_USER, FakeTelegram
 
 TOKEN = "123456:TEST-token_for-the-fake-api"
@@ -216,51 +215,6 @@ def test_log_has_no_message_texts_names_or_token(api: FakeTelegram, polling_bot:
 
 
 # --------------------------------------------------------------------------- backend down, slow, back
-
-
-class SwitchableProxy:
-    """Forwards to the Rasa server when ``mode`` is "up"; refuses ("down") or stalls ("slow") otherwise."""
-
-    def __init__(self, target: str):
-        self.target = target
-        self.mode = "down"
-        self.port = free_port()
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *_: object) -> None:
-                pass
-
-            def forward(self) -> None:
-                if proxy.mode == "down":
-                    self.connection.close()  # like a server that is not there
-                    return
-                if proxy.mode == "slow":
-                    time.sleep(8)
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)) or None
-                request = urllib.request.Request(proxy.target + self.path, body, dict(self.headers),
-                                                 method=self.command)  # fmt: skip
-                try:
-                    with urllib.request.urlopen(request, timeout=30) as response:
-                        status, data = response.status, response.read()
-                except urllib.error.HTTPError as error:
-                    status, data = error.code, error.read()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = forward  # noqa: N815 (http.server's naming)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
 
 def test_backend_down_or_slow_gives_an_apology_then_recovers(assistant: Assistant, tmp_path: Path) -> None:
