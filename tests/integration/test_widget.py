@@ -27,7 +27,7 @@ SCREENSHOTS = ROOT / "docs"
 class Widget:
     """The widget server (python -m bot.web) in front of a switchable path to the assistant."""
 
-    def __init__(self, url: str, proxy: SwitchableProxy, log: Path):
+    def __init__(self, url: str, proxy: SwitchableProxy | None = None, log: Path | None = None):
         self.url = url
         self.proxy = proxy
         self.log = log
@@ -199,6 +199,7 @@ def test_fits_small_screens_and_zoom(browser: Browser, widget: Widget, width: in
 
 def test_backend_outage_keeps_the_question_and_recovers(page: Page, widget: Widget) -> None:
     page.locator(".stl-launcher").click()
+    assert widget.proxy is not None
     widget.proxy.mode = "down"
     try:
         question = "Wo bekomme ich einen Personalausweis?"
@@ -239,4 +240,34 @@ def test_api_sessions_origins_and_erase(widget: Widget, assistant: Assistant) ->
 def test_widget_log_has_no_message_texts(widget: Widget, page: Page) -> None:
     page.locator(".stl-launcher").click()
     ask(page, "Geheimfrage zum Kindergeld von Familie Mustermann")
-    assert "Mustermann" not in widget.log.read_text(errors="replace")
+    assert widget.log is not None and "Mustermann" not in widget.log.read_text(errors="replace")
+
+
+def test_widget_server_restart_is_survived_without_reloading(browser: Browser, assistant: Assistant) -> None:
+    port = free_port()
+    env = {**os.environ, "WIDGET_PORT": str(port), "RASA_URL": assistant.rasa_url,
+           "STADTLOTSE_ENDPOINTS": str(assistant.endpoints)}  # fmt: skip
+
+    def start() -> subprocess.Popen[bytes]:
+        process = subprocess.Popen([sys.executable, "-m", "bot.web"], cwd=ROOT, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        wait_for(f"http://127.0.0.1:{port}/health", process, timeout=60)
+        return process
+
+    server = start()
+    page = open_page(browser, Widget(f"http://127.0.0.1:{port}"))
+    page.locator(".stl-launcher").click()
+    ask(page, "Wann hat die Bibliothek offen?")
+    server.terminate()
+    server.wait(timeout=15)
+    page.locator("#stl-input").fill("Wo melde ich mich an?")
+    page.locator("#stl-input").press("Enter")
+    expect(page.locator(".stl-status")).to_contain_text("nicht erreichbar")
+    server = start()  # a new process: new signing key, so the old session id is refused and renewed
+    try:
+        page.locator("#stl-input").press("Enter")
+        expect(page.locator(".stl-msg.stl-bot", has_text="02521 29-3333")).to_have_count(1)
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+        page.context.close()
