@@ -9,7 +9,7 @@ STAMP   := $(VENV)/.installed
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install run chat train test test-fast bench translations check-translations lint lock clean
+.PHONY: help install run chat train test test-fast bench translations translations-report check preview check-translations lint lock clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -50,6 +50,20 @@ translations: install ## extract German texts, update all catalogs, compile them
 	  --msgid-bugs-address=stadt@beckum.de .
 	$(PYBABEL) -q update -i locales/messages.pot -d locales --no-wrap --ignore-obsolete
 	$(PYBABEL) compile -d locales --statistics
+	$(PYBABEL) -q extract -F babel-staff.cfg -o locales/staff.pot -k S_ -k staff_text --no-default-keywords \
+	  --no-wrap --sort-by-file --project=Stadtlotse --copyright-holder="Stadtlotse contributors" .
+	[ -f locales/en/LC_MESSAGES/staff.po ] || $(PYBABEL) -q init -D staff -i locales/staff.pot -d locales -l en --no-wrap
+	$(PYBABEL) -q update -D staff -i locales/staff.pot -d locales -l en --no-wrap --ignore-obsolete
+	$(PYBABEL) compile -D staff -d locales -l en --statistics
+
+check: install ## check everything staff edit: catalogue, hours, links, contacts, catalogs, NLU data
+	$(PY) -m bot.staff check
+
+preview: install ## what would the assistant answer? make preview Q="Wann hat das Bürgerbüro offen?" LANG=de NOW=2026-12-24T10:00
+	$(PY) -m bot.staff preview "$(Q)" $(if $(LANG),--lang $(LANG)) $(if $(NOW),--now $(NOW))
+
+translations-report: install ## translation coverage per language: translated, missing, outdated, and where
+	$(PY) -m bot.staff translations
 
 lint: install ## ruff over the code
 	$(VENV)/bin/ruff check actions bot components tools tests

@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any, Iterable, Literal
 
 import opening_hours
-from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, validator
+from pydantic import BaseModel, Extra, Field, PydanticValueError, ValidationError, root_validator, validator
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
+
+from actions.i18n import S_, StaffText, staff_text
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +33,17 @@ OPENING_HOURS_EXAMPLE = "Mo-Fr 08:00-12:00; Th 14:00-17:00"
 
 
 # --------------------------------------------------------------------------- records
+
+
+class StaffError(PydanticValueError):
+    """A validation error that already says, in German and English, what is wrong and how to fix it."""
+
+    code = "staff"
+    msg_template = "{english}"
+
+    def __init__(self, message: str, **values: object):
+        text = staff_text(message, **values)
+        super().__init__(german=text.german, english=text.english)
 
 
 class _Record(BaseModel):
@@ -45,7 +58,10 @@ class _Record(BaseModel):
     @validator("unverified", each_item=True)
     def _known_field(cls, value: str) -> str:  # noqa: N805 (pydantic validator)
         if value.split(".")[0] not in cls.__fields__:
-            raise ValueError(f"'{value}' is not a field of this record (fields: {', '.join(cls.__fields__)})")
+            raise StaffError(
+                S_("„{value}“ ist kein Feld dieses Eintrags. Felder: {fields}"),
+                value=value, fields=", ".join(cls.__fields__),
+            )  # fmt: skip
         return value
 
     def is_verified(self, field: str) -> bool:
@@ -59,9 +75,10 @@ def _check_hours(value: str | None) -> str | None:
     try:
         opening_hours.OpeningHours(value)
     except Exception:  # the parser raises its own ParserError with a multi-line caret picture
-        raise ValueError(
-            f"'{value}' is not a valid opening_hours expression, example: '{OPENING_HOURS_EXAMPLE}'"
-        ) from None
+        raise StaffError(
+            S_("„{value}“ ist keine gültige Öffnungszeit – Beispiel: „{example}“"),
+            value=value, example=OPENING_HOURS_EXAMPLE,
+        ) from None  # fmt: skip
     return value
 
 
@@ -148,9 +165,11 @@ class Closure(_Record):
     def _one_rule_and_someone(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
         rules = [key for key in ("date", "every_year", "easter") if values.get(key) is not None]
         if len(rules) != 1:
-            raise ValueError("give exactly one of date, every_year or easter")
+            raise StaffError(S_("Geben Sie genau eine Regel an: date, every_year oder easter."))
         if not values.get("offices") and not values.get("operators"):
-            raise ValueError("say who is closed: operators: [city] or offices: [office_id, ...]")
+            raise StaffError(
+                S_("Sagen Sie, wer geschlossen hat: operators: [city] oder offices: [office_id, ...]")
+            )
         return values
 
     def falls_on(self, day: dt.date) -> bool:
@@ -194,15 +213,39 @@ class Catalogue:
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong in a staff data file."""
+    """One mistake in a staff file: where it is and what to do, in German and English."""
 
     file: str
     line: int | None
-    message: str
+    text: StaffText
+    severity: Literal["error", "warning"] = "error"
+
+    @property
+    def message(self) -> str:
+        return self.text.english
+
+    @property
+    def german(self) -> str:
+        return self.text.german
+
+    @property
+    def english(self) -> str:
+        return self.text.english
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.message}"
+
+    def for_staff(self) -> str:
+        """'offices.yml, Zeile 14: … ' in German, the English below it."""
+        where_de = f"{self.file}, Zeile {self.line}" if self.line else self.file
+        where_en = f"{self.file}, line {self.line}" if self.line else self.file
+        return f"{where_de}: {self.text.german}\n    {where_en}: {self.text.english}"
+
+
+def problem(file: str, line: int | None, message: str, **values: object) -> Problem:
+    """A problem from a German staff message with ``{placeholders}``."""
+    return Problem(file, line, staff_text(message, **values))
 
 
 class CatalogueError(Exception):
@@ -237,14 +280,23 @@ def _read_yaml(path: Path, problems: list[Problem]) -> Any:
         raw = path.read_bytes()
         return yaml.load(raw.decode("utf-8"))
     except FileNotFoundError:
-        problems.append(Problem(path.name, None, "file is missing"))
+        problems.append(problem(path.name, None, S_("Die Datei fehlt.")))
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        problems.append(Problem(path.name, line, "the file is not saved as UTF-8 text; save it as UTF-8"))
+        problems.append(
+            problem(path.name, line, S_("Die Datei ist nicht als UTF-8 gespeichert. Speichern Sie sie als UTF-8."))
+        )
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        problems.append(Problem(path.name, line, f"YAML syntax error: {exc.problem or exc.context}"))
+        problems.append(
+            problem(
+                path.name, line,
+                S_("YAML-Fehler: {detail}. Prüfen Sie Einrückung, Doppelpunkte und Anführungszeichen hier "
+                   "und in der Zeile davor."),
+                detail=exc.problem or exc.context,
+            )
+        )  # fmt: skip
     return None
 
 
@@ -253,7 +305,7 @@ def _records(
 ) -> list[Any]:
     """Validate the list (or single mapping) under ``key`` into ``model`` records."""
     if not isinstance(root, CommentedMap) or key not in root:
-        problems.append(Problem(path.name, 1, f"the file must start with '{key}:'"))
+        problems.append(problem(path.name, 1, S_("Die Datei muss mit „{key}:“ beginnen."), key=key))
         return []
     items = root[key]
     single = not isinstance(items, CommentedSeq)
@@ -262,18 +314,80 @@ def _records(
     for index, entry in enumerate(entries):
         base: list[Any] = [key] if single else [key, index]
         if not isinstance(entry, CommentedMap):
-            problems.append(Problem(path.name, _line_of(root, base), "expected a record with fields"))
+            problems.append(
+                problem(path.name, _line_of(root, base), S_("Hier gehört ein Eintrag mit Feldern hin („- id: …“)."))
+            )
             continue
         try:
             records.append(model(**_plain(entry)))
         except ValidationError as exc:
             for error in exc.errors():
                 loc = [part for part in error["loc"] if part != "__root__"]
-                field = ".".join(str(part) for part in loc) or "record"
-                problems.append(
-                    Problem(path.name, _line_of(root, base + loc), f"{field}: {error['msg']}")
-                )
+                text = explain(error, model, _value_at(entry, loc))
+                problems.append(Problem(path.name, _line_of(root, base + loc), text))
     return records
+
+
+FORMAT_HINTS = {
+    "phone": S_("{field}: „{value}“ ist keine Telefonnummer – Beispiel: „02521 29-3333“"),
+    "email": S_("{field}: „{value}“ ist keine E-Mail-Adresse – Beispiel: „stadt@beckum.de“"),
+    "web": S_("{field}: „{value}“ ist keine sichere Internetadresse – sie muss mit „https://“ beginnen."),
+    "booking_url": S_("{field}: „{value}“ ist keine sichere Internetadresse – sie muss mit „https://“ beginnen."),
+    "privacy_url": S_("{field}: „{value}“ ist keine sichere Internetadresse – sie muss mit „https://“ beginnen."),
+    "postcode": S_("{field}: „{value}“ ist keine Postleitzahl – fünf Ziffern, Beispiel: „59269“"),
+    "id": S_("{field}: „{value}“ ist keine gültige ID – nur Kleinbuchstaben, Ziffern und „_“, "
+             "Beispiel: „citizens_office“"),
+    "every_year": S_("{field}: „{value}“ ist kein Tag im Jahr – Monat-Tag, Beispiel: „12-24“"),
+}  # fmt: skip
+
+
+def _value_at(entry: Any, loc: list[Any]) -> Any:
+    for part in loc:
+        try:
+            entry = entry[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return entry
+
+
+def explain(error: dict[str, Any], model: type[BaseModel], value: Any) -> StaffText:
+    """A pydantic error as a staff message: what is wrong in which field, and an example of right."""
+    loc = [part for part in error["loc"] if part != "__root__"]
+    field = ".".join(str(part) for part in loc) or "record"
+    kind = str(error["type"])
+    ctx = error.get("ctx") or {}
+    if kind == "value_error.staff":
+        german, english = str(ctx["german"]), str(ctx["english"])
+        return StaffText(f"{field}: {german}" if loc else german, f"{field}: {english}" if loc else english)
+    name = next((str(part) for part in reversed(loc) if isinstance(part, str)), field)
+    if kind == "value_error.extra":
+        fields = ", ".join(model.__fields__) if len(loc) == 1 else "street, postcode, town, building, lat, lon"
+        return staff_text(S_("{field}: Dieses Feld gibt es nicht (Tippfehler?). Erlaubt sind: {allowed}"),
+                          field=field, allowed=fields)  # fmt: skip
+    if kind == "value_error.missing":
+        return staff_text(S_("{field}: Dieses Pflichtfeld fehlt."), field=field)
+    if kind == "value_error.str.regex":
+        hint = FORMAT_HINTS.get(name, S_("{field}: „{value}“ hat nicht das erwartete Format."))
+        return staff_text(hint, field=field, value=value)
+    if kind.startswith("type_error.date") or kind.startswith("value_error.date"):
+        return staff_text(S_("{field}: „{value}“ ist kein Datum – Beispiel: 2026-12-24"), field=field, value=value)
+    if kind in ("type_error.integer", "type_error.float", "value_error.number.not_a_number"):
+        return staff_text(S_("{field}: „{value}“ ist keine Zahl."), field=field, value=value)
+    if kind.startswith("value_error.number."):
+        return staff_text(S_("{field}: {value} liegt außerhalb des erlaubten Bereichs ({limit})."),
+                          field=field, value=value, limit=error["msg"])  # fmt: skip
+    if kind == "value_error.const":
+        permitted = ", ".join(str(p) for p in ctx.get("permitted", ()))
+        return staff_text(S_("{field}: „{value}“ ist nicht erlaubt – erlaubt sind: {permitted}"),
+                          field=field, value=value, permitted=permitted)  # fmt: skip
+    if kind == "type_error.list":
+        return staff_text(S_("{field}: Hier gehört eine Liste hin, Beispiel: [a, b]"), field=field)
+    if kind == "type_error.none.not_allowed":
+        return staff_text(S_("{field}: Das Feld ist leer. Tragen Sie einen Wert ein oder löschen Sie die Zeile."),
+                          field=field)  # fmt: skip
+    if kind.startswith("type_error.str"):
+        return staff_text(S_("{field}: Hier gehört ein Text hin."), field=field)
+    return staff_text(S_("{field}: {detail}"), field=field, detail=error["msg"])
 
 
 def _plain(node: Any) -> Any:
@@ -290,8 +404,11 @@ def _unique(path: Path, root: Any, key: str, records: list[Any], problems: list[
     for index, record in enumerate(records):
         if record.id in seen:
             problems.append(
-                Problem(path.name, _line_of(root, [key, index, "id"]), f"id '{record.id}' is used twice")
-            )
+                problem(
+                    path.name, _line_of(root, [key, index, "id"]),
+                    S_("Die ID „{id}“ kommt zweimal vor. Jede ID darf es nur einmal geben."), id=record.id,
+                )
+            )  # fmt: skip
         seen.add(record.id)
 
 
@@ -327,8 +444,11 @@ def load_catalogue(directory: Path | str = DEFAULT_DIRECTORY) -> Catalogue:
         if value not in known:
             line = _line_of(roots[name], [key, index, field])
             problems.append(
-                Problem(name, line, f"{field}: unknown id '{value}' (known: {', '.join(sorted(known))})")
-            )
+                problem(
+                    name, line, S_("{field}: unbekannte ID „{value}“. Bekannt sind: {known}"),
+                    field=field, value=value, known=", ".join(sorted(known)),
+                )
+            )  # fmt: skip
 
     city = cities[0]
     dangling("city.yml", "city", 0, "contact_office", city.contact_office, office_ids)

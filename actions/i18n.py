@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -96,6 +97,35 @@ class Texts:
 def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
     """Mark a German text for extraction without translating it yet."""
     return message
+
+
+# --------------------------------------------------------------------------- texts for city staff
+
+STAFF_DOMAIN = "staff"  # messages for staff (data checks, reports): German source, English catalog
+
+
+def S_(message: str) -> str:  # noqa: N802 (the gettext convention)
+    """Mark a German text for staff (domain ``staff``) for extraction without translating it yet."""
+    return message
+
+
+@cache
+def _staff_english() -> NullTranslations:
+    return Translations.load(str(LOCALES_DIR), [FALLBACK_LANGUAGE], STAFF_DOMAIN)
+
+
+@dataclass(frozen=True)
+class StaffText:
+    """A message for city staff, in German and in English."""
+
+    german: str
+    english: str
+
+
+def staff_text(message: str, **values: object) -> StaffText:
+    """The German staff ``message`` and its English translation, placeholders filled."""
+    english = _staff_english().gettext(message)
+    return StaffText(message.format(**values), english.format(**values))
 
 
 @lru_cache(maxsize=32)

@@ -57,27 +57,37 @@ def test_yaml_syntax_error_names_the_line(data: Path) -> None:
     line = replace(data / "offices.yml", "    phone: 02521 4252\n", "    phone: [02521 4252\n")
     [problem] = problems(data)
     assert problem.startswith("offices.yml:")
-    assert "YAML syntax error" in problem
+    assert "YAML syntax error" in problem and "indentation" in problem
     assert abs(int(problem.split(":")[1]) - line) <= 1
 
 
 def test_invalid_opening_hours_name_line_and_example(data: Path) -> None:
     line = replace(data / "offices.yml", '"Mo-Fr 08:00-17:00"', '"Mo-Fr 8-17"')
+    with pytest.raises(CatalogueError) as raised:
+        load_catalogue(data)
+    assert raised.value.problems[0].for_staff() == (
+        f"offices.yml, Zeile {line}: opening_hours: „Mo-Fr 8-17“ ist keine gültige Öffnungszeit – "
+        "Beispiel: „Mo-Fr 08:00-12:00; Th 14:00-17:00“\n"
+        f"    offices.yml, line {line}: opening_hours: 'Mo-Fr 8-17' is not a valid opening_hours expression – "
+        "example: 'Mo-Fr 08:00-12:00; Th 14:00-17:00'"
+    )
     assert problems(data) == [
-        f"offices.yml:{line}: opening_hours: 'Mo-Fr 8-17' is not a valid opening_hours expression, "
+        f"offices.yml:{line}: opening_hours: 'Mo-Fr 8-17' is not a valid opening_hours expression – "
         "example: 'Mo-Fr 08:00-12:00; Th 14:00-17:00'"
     ]
 
 
 def test_misspelt_field_is_refused(data: Path) -> None:
     line = replace(data / "offices.yml", '    phone_hours: "Mo-Fr 08:00-18:00"', '    phone_hour: "Mo-Fr 08:00-18:00"')
-    assert problems(data) == [f"offices.yml:{line}: phone_hour: extra fields not permitted"]
+    [problem] = problems(data)
+    assert problem.startswith(f"offices.yml:{line}: phone_hour: there is no such field (a typo?). Allowed: ")
+    assert "phone_hours" in problem
 
 
 def test_unknown_office_in_a_service(data: Path) -> None:
     line = replace(data / "services.yml", "office: registry_office", "office: registry_ofice")
     [problem] = problems(data)
-    assert problem.startswith(f"services.yml:{line}: office: unknown id 'registry_ofice' (known: ")
+    assert problem.startswith(f"services.yml:{line}: office: unknown id 'registry_ofice'. Known: ")
 
 
 def test_unknown_document(data: Path) -> None:
@@ -88,21 +98,22 @@ def test_unknown_document(data: Path) -> None:
 
 def test_duplicate_id(data: Path) -> None:
     line = replace(data / "documents.yml", "  - id: passport\n", "  - id: identity_document\n")
-    assert problems(data) == [f"documents.yml:{line}: id 'identity_document' is used twice"]
+    [problem] = problems(data)
+    assert problem == f"documents.yml:{line}: The id 'identity_document' is used twice. Every id may exist only once."
 
 
 def test_malformed_phone_and_email(data: Path) -> None:
     phone = replace(data / "offices.yml", "phone: 02521 4252", "phone: call us")
     email = replace(data / "offices.yml", "email: buecherei@beckum.de", "email: buecherei at beckum.de")
     found = problems(data)
-    assert found[0].startswith(f"offices.yml:{phone}: phone: string does not match regex")
-    assert found[1].startswith(f"offices.yml:{email}: email: string does not match regex")
+    assert found[0] == f"offices.yml:{phone}: phone: 'call us' is not a phone number – example: '02521 29-3333'"
+    assert found[1].startswith(f"offices.yml:{email}: email: 'buecherei at beckum.de' is not an e-mail address")
 
 
 def test_bad_postcode_points_into_the_address(data: Path) -> None:
     street = "      street: Clemens-August-Straße 27\n"
     line = replace(data / "offices.yml", street + '      postcode: "59269"', street + '      postcode: "5926"')
-    expected = f"offices.yml:{line + 1}: address.postcode: string does not match regex"
+    expected = f"offices.yml:{line + 1}: address.postcode: '5926' is not a postcode – five digits"
     assert problems(data)[0].startswith(expected)
 
 
@@ -110,7 +121,7 @@ def test_closure_needs_exactly_one_rule(data: Path) -> None:
     replace(data / "closures.yml", '    every_year: "12-31"\n', '    every_year: "12-31"\n    date: 2026-12-31\n')
     record = replace(data / "closures.yml", "  - name: Silvester", "  - name: Silvester")
     [problem] = problems(data)
-    assert problem.startswith(f"closures.yml:{record}: record: give exactly one of date, every_year or easter")
+    assert problem == f"closures.yml:{record}: Give exactly one rule: date, every_year or easter."
 
 
 def test_unverified_must_name_a_field(data: Path) -> None:
@@ -123,14 +134,14 @@ def test_missing_and_non_utf8_files(data: Path) -> None:
     (data / "closures.yml").unlink()
     (data / "documents.yml").write_bytes("documents:\n  - id: x\n    name: Stra\xdfe\n".encode("latin-1"))
     assert set(problems(data)) == {
-        "closures.yml: file is missing",
-        "documents.yml:3: the file is not saved as UTF-8 text; save it as UTF-8",
+        "closures.yml: The file is missing.",
+        "documents.yml:3: The file is not saved as UTF-8 text. Save it as UTF-8.",
     }
 
 
 def test_wrong_top_level_key(data: Path) -> None:
     replace(data / "documents.yml", "documents:\n", "dokumente:\n")
-    assert problems(data) == ["documents.yml:1: the file must start with 'documents:'"]
+    assert problems(data) == ["documents.yml:1: The file must start with 'documents:'."]
 
 
 def test_store_keeps_the_last_good_catalogue_and_reloads_good_changes(data: Path) -> None:

@@ -95,3 +95,19 @@ def test_compiled_catalog_matches_the_po_file(code: str) -> None:
         compiled = {plain(m.id): plain(m.string) for m in read_mo(handle) if m.id}
     source = {plain(m.id): plain(m.string) for m in po(code) if m.id and translated(m) and not m.fuzzy}
     assert compiled == source, f"{mo_path} is stale: run `make translations`"
+
+
+def test_staff_template_and_english_staff_catalog(tmp_path: Path) -> None:
+    """Messages for staff (make check, reports): German source, English catalog complete and compiled."""
+    from bot.staff.check import check_catalog_file
+
+    fresh = tmp_path / "staff.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", "babel-staff.cfg", "-o", str(fresh),
+         "-k", "S_", "-k", "staff_text", "--no-default-keywords", "--no-wrap", "."],
+        cwd=ROOT, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    with open(fresh, "rb") as new, open(LOCALES_DIR / "staff.pot", "rb") as old:
+        assert ids(read_po(new)) == ids(read_po(old)), "locales/staff.pot is stale: run `make translations`"
+    problems = check_catalog_file(LOCALES_DIR / "en" / "LC_MESSAGES" / "staff.po", "en/staff.po")
+    assert not problems, [p.for_staff() for p in problems]

@@ -1,0 +1,1 @@
+"""Tools for city staff: check the data, preview an answer, translation coverage, the report page."""

@@ -1,0 +1,238 @@
+"""``make check``: everything city staff can edit, checked, with file, line and how to fix it (German/English).
+
+Checks the service catalogue (fields, opening hours, links, phone and e-mail formats, ids), the
+translation catalogs in ``locales/`` and the NLU training data in ``data/nlu/``. Errors stop a
+change from going live; warnings (missing or outdated translations, few example questions) do not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import PoFileError, read_po
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from actions import languages
+from actions.catalogue import DEFAULT_DIRECTORY, CatalogueError, Problem, load_catalogue, problem
+from actions.i18n import LOCALES_DIR, S_, SOURCE_LANGUAGE, StaffText, staff_text
+
+ROOT = Path(__file__).resolve().parents[2]
+NLU_DIR = ROOT / "data" / "nlu"
+DOMAIN_FILE = ROOT / "domain.yml"
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+MIN_EXAMPLES = 12
+
+
+@dataclass
+class Report:
+    """All problems found; ``ok`` when there is no error (warnings allowed)."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> StaffText:
+        if not self.problems:
+            return staff_text(S_("Alles in Ordnung."))
+        return staff_text(S_("{errors} Fehler, {warnings} Hinweise."), errors=len(self.errors),
+                          warnings=len(self.warnings))  # fmt: skip
+
+
+def warning(file: str, line: int | None, message: str, **values: object) -> Problem:
+    return Problem(file, line, staff_text(message, **values), "warning")
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+def check_catalogue(directory: Path = DEFAULT_DIRECTORY) -> list[Problem]:
+    try:
+        load_catalogue(directory)
+    except CatalogueError as error:
+        return list(error.problems)
+    return []
+
+
+# --------------------------------------------------------------------------- translations
+
+
+def _translated(message: Any) -> bool:
+    forms = message.string if isinstance(message.string, tuple) else (message.string,)
+    return all(forms)
+
+
+def _plain(value: Any) -> Any:
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+def check_catalog_file(po_path: Path, label: str) -> list[Problem]:
+    """One .po file and its compiled .mo: broken syntax, placeholders, missing, outdated, stale."""
+    try:
+        with open(po_path, "rb") as handle:
+            catalog = read_po(handle, abort_invalid=True)
+    except PoFileError as error:
+        line = getattr(error, "lineno", None)  # babel counts from 0
+        return [problem(label, line + 1 if isinstance(line, int) else None,
+                        S_("Die Übersetzungsdatei ist beschädigt: {detail}"), detail=str(error))]  # fmt: skip
+    except FileNotFoundError:
+        return [problem(label, None, S_("Die Datei fehlt."))]
+    found: list[Problem] = []
+    missing = [m for m in catalog if m.id and not _translated(m)]
+    outdated = [m for m in catalog if m.id and m.fuzzy]
+    for message in catalog:
+        if not message.id or not _translated(message):
+            continue
+        expected = set(PLACEHOLDER.findall(str(message.id)))
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        for form in forms:
+            got = set(PLACEHOLDER.findall(form))
+            if not (expected - {"n"} <= got <= expected):
+                found.append(problem(
+                    label, message.lineno,
+                    S_("Die Platzhalter passen nicht zum deutschen Text: erwartet {expected}, gefunden {found}. "
+                       "Platzhalter in geschweiften Klammern werden nicht übersetzt."),
+                    expected=", ".join(sorted(expected)) or "-", found=", ".join(sorted(got)) or "-",
+                ))  # fmt: skip
+    if missing:
+        found.append(warning(
+            label, missing[0].lineno,
+            S_("{count} Texte sind noch nicht übersetzt (der erste hier). Dort antwortet der Assistent "
+               "auf Englisch, sonst auf Deutsch. Übersicht: make translations-report"),
+            count=len(missing),
+        ))  # fmt: skip
+    if outdated:
+        found.append(warning(
+            label, outdated[0].lineno,
+            S_("{count} Übersetzungen sind veraltet, weil sich der deutsche Text geändert hat (markiert mit "
+               "„#, fuzzy“, die erste hier). Prüfen Sie sie und löschen Sie die Markierung."),
+            count=len(outdated),
+        ))  # fmt: skip
+    mo_path = po_path.with_suffix(".mo")
+    source = {_plain(m.id): _plain(m.string) for m in catalog if m.id and _translated(m) and not m.fuzzy}
+    try:
+        with open(mo_path, "rb") as handle:
+            compiled = {_plain(m.id): _plain(m.string) for m in read_mo(handle) if m.id}
+    except (FileNotFoundError, OSError, ValueError):
+        compiled = None
+    if compiled != source:
+        found.append(problem(label, None,
+                             S_("Die kompilierte Datei {mo} passt nicht zu dieser Datei. Führen Sie "
+                                "„make translations“ aus."), mo=mo_path.name))  # fmt: skip
+    return found
+
+
+def check_translations(locales: Path = LOCALES_DIR) -> list[Problem]:
+    found = []
+    for code in languages.CODES:
+        if code == SOURCE_LANGUAGE:
+            continue
+        po_path = locales / code / "LC_MESSAGES" / "messages.po"
+        found += check_catalog_file(po_path, str(po_path.relative_to(locales.parent)))
+    return found
+
+
+# --------------------------------------------------------------------------- NLU training data
+
+
+def _examples_with_lines(block: CommentedMap) -> list[tuple[str, int]]:
+    """The examples of an intent block with their 1-based line numbers in the file."""
+    first = block.lc.value("examples")[0] + 2  # the "|" line, then the first example
+    lines = str(block["examples"]).splitlines()
+    return [(text[2:].strip(), first + i) for i, text in enumerate(lines) if text.startswith("- ")]
+
+
+def check_nlu(nlu_dir: Path = NLU_DIR, domain_file: Path = DOMAIN_FILE,
+              catalogue_dir: Path = DEFAULT_DIRECTORY) -> list[Problem]:  # fmt: skip
+    yaml = YAML(typ="rt")
+    intents = set(YAML(typ="safe").load(domain_file.read_text(encoding="utf-8")).get("intents") or [])
+    try:
+        services = set(load_catalogue(catalogue_dir).services)
+    except CatalogueError:
+        services = set()  # reported by the catalogue check
+    found: list[Problem] = []
+    for code in languages.CODES:
+        path = nlu_dir / f"{code}.yml"
+        label = str(path.relative_to(nlu_dir.parent.parent)) if nlu_dir.parent.parent in path.parents else path.name
+        try:
+            data = yaml.load(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            found.append(problem(label, None, S_("Die Datei fehlt.")))
+            continue
+        except MarkedYAMLError as error:
+            mark = error.problem_mark or error.context_mark
+            found.append(problem(
+                label, mark.line + 1 if mark else None,
+                S_("YAML-Fehler: {detail}. Prüfen Sie Einrückung, Doppelpunkte und Anführungszeichen hier "
+                   "und in der Zeile davor."), detail=error.problem or error.context,
+            ))  # fmt: skip
+            continue
+        blocks = data.get("nlu") if isinstance(data, CommentedMap) else None
+        if not isinstance(blocks, CommentedSeq):
+            found.append(problem(label, 1, S_("Die Datei muss mit „{key}:“ beginnen."), key="nlu"))
+            continue
+        seen: dict[str, int] = {}
+        counts: Counter[str] = Counter()
+        for index, block in enumerate(blocks):
+            line = blocks.lc.item(index)[0] + 1
+            intent = str(block.get("intent", ""))
+            if intent not in intents:
+                found.append(problem(label, line, S_("Die Absicht (Intent) „{intent}“ gibt es nicht in domain.yml."),
+                                     intent=intent))  # fmt: skip
+            if intent.startswith("service_") and services and intent.removeprefix("service_") not in services:
+                found.append(problem(label, line,
+                                     S_("„{intent}“ gehört zu keinem Dienst in data/catalogue/services.yml."),
+                                     intent=intent))  # fmt: skip
+            language = (block.get("metadata") or {}).get("language")
+            if language != code:
+                found.append(problem(
+                    label, line,
+                    S_("Der Block „{intent}“ hat die Sprache „{found}“, die Datei ist für „{expected}“. "
+                       "Tragen Sie ein: metadata: language: {expected}"),
+                    intent=intent, found=language or "-", expected=code,
+                ))  # fmt: skip
+            if "examples" not in block:
+                continue
+            for text, example_line in _examples_with_lines(block):
+                counts[intent] += 1
+                key = " ".join(text.casefold().split())
+                if key in seen:
+                    found.append(problem(
+                        label, example_line,
+                        S_("Das Beispiel „{example}“ steht schon in Zeile {other}. Ein Beispiel darf nur einmal "
+                           "vorkommen, auch nicht bei zwei Absichten."),
+                        example=text, other=seen[key],
+                    ))  # fmt: skip
+                else:
+                    seen[key] = example_line
+        for intent in sorted(intents):
+            if counts[intent] < MIN_EXAMPLES:
+                found.append(warning(
+                    label, None,
+                    S_("Die Absicht „{intent}“ hat nur {count} Beispielfragen; mit mindestens {minimum} "
+                       "erkennt der Assistent sie sicherer."),
+                    intent=intent, count=counts[intent], minimum=MIN_EXAMPLES,
+                ))  # fmt: skip
+    return found
+
+
+def check_all(catalogue_dir: Path = DEFAULT_DIRECTORY, locales: Path = LOCALES_DIR, nlu_dir: Path = NLU_DIR) -> Report:
+    return Report(
+        check_catalogue(catalogue_dir) + check_translations(locales) + check_nlu(nlu_dir, catalogue_dir=catalogue_dir)
+    )

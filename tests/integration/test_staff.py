@@ -1,0 +1,95 @@
+"""Staff tools against the real model and a running action server: preview, hot reload of the catalogue."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from actions.catalogue import DEFAULT_DIRECTORY
+from tests.integration.servers import ROOT, free_port, wait_for
+
+
+def test_preview_at_a_fixed_clock() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.staff", "preview", "Wann hat die Bibliothek offen?", "--lang", "de",
+         "--now", "2026-12-24T10:00"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    out = result.stdout
+    assert "intent: opening_hours" in out and "-> action_opening_hours" in out
+    assert "Heute geschlossen (Schließtag: Heiligabend)." in out
+    assert "Nächste Öffnung: Montag, 28. Dezember um 15:00 Uhr." in out
+
+
+@pytest.fixture()
+def action_server(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
+    """The action server on a working copy of the catalogue; its URL, the copy and its log."""
+    catalogue = tmp_path / "catalogue"
+    shutil.copytree(DEFAULT_DIRECTORY, catalogue)
+    port = free_port()
+    log = tmp_path / "actions.log"
+    env = {**os.environ, "STADTLOTSE_CATALOGUE": str(catalogue), "STADTLOTSE_NOW": "2026-11-25T10:00"}
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            wait_for(f"http://127.0.0.1:{port}/health", process, timeout=120)
+            yield f"http://127.0.0.1:{port}/webhook", catalogue, log
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+
+
+def ask_library(url: str) -> str:
+    """Run action_opening_hours for 'library hours?' through the action server's HTTP API."""
+    latest: dict[str, Any] = {
+        "text": "Wann hat die Bibliothek offen?", "intent": {"name": "opening_hours", "confidence": 0.99},
+        "intent_ranking": [], "entities": [], "language_ranking": [{"name": "de", "confidence": 0.99}],
+        "metadata": {},
+    }  # fmt: skip
+    tracker = {"sender_id": "staff-test", "slots": {"language": "de"}, "latest_message": latest, "events": [],
+               "paused": False, "followup_action": None, "active_loop": {}, "latest_action_name": "action_listen"}
+    body = {"next_action": "action_opening_hours", "sender_id": "staff-test", "tracker": tracker, "domain": {},
+            "version": "3.6.21"}  # fmt: skip
+    request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=15) as response:
+        return str(json.load(response)["responses"][0]["text"])
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def eventually(check: Any, timeout: float = 15) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.5)
+
+
+def test_hot_reload_takes_a_good_change_and_refuses_a_broken_one(action_server: tuple[str, Path, Path]) -> None:
+    url, catalogue, log = action_server
+    assert "02521 4252" in ask_library(url)
+    edit(catalogue / "offices.yml", "phone: 02521 4252", "phone: 02521 4299")
+    assert eventually(lambda: "02521 4299" in ask_library(url)), "the changed phone number did not arrive"
+
+    edit(catalogue / "offices.yml", '"Mo-Fr 08:00-17:00"', '"Mo-Fr 8-17"')
+    time.sleep(3)  # longer than the store's check interval
+    assert "02521 4299" in ask_library(url)  # the last good data stays in service
+    assert eventually(lambda: "Catalogue change refused" in log.read_text(errors="replace"))
+    assert "offices.yml:" in log.read_text(errors="replace")
