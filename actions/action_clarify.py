@@ -30,9 +30,9 @@ class ActionClarify(StadtlotseAction):
                 "Ich bin nicht sicher, was Sie meinen. Meinen Sie eines davon? "
                 "Oder schreiben Sie Ihre Frage mit anderen Worten."
             )
-            return Reply(text, buttons=[service_button(turn, s) for s in candidates])
+            return Reply(text, buttons=[service_button(turn, s) for s in candidates], unanswered="fallback")
         text = turn.t._(
             "Das habe ich leider nicht verstanden. "
             "Schreiben Sie Ihre Frage bitte mit anderen Worten oder wählen Sie ein Thema."
         )
-        return Reply(text, buttons=topic_buttons(turn))
+        return Reply(text, buttons=topic_buttons(turn), unanswered="fallback")

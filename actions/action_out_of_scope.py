@@ -17,4 +17,4 @@ class ActionOutOfScope(StadtlotseAction):
             "Dazu kann ich leider nichts sagen. Ich helfe bei Fragen zu Ämtern und Angeboten der Stadt {city}.",
             city=turn.catalogue.city.name,
         )
-        return Reply(text, buttons=topic_buttons(turn))
+        return Reply(text, buttons=topic_buttons(turn), unanswered="out_of_scope")

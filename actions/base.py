@@ -20,6 +20,7 @@ from actions.catalogue import Catalogue, CatalogueError, store
 from actions.i18n import N_, Texts, texts
 from actions.language_detection import decide, evidence_of, ranking_of
 from actions.opening_hours import Schedule
+from actions.records import records
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ class Reply:
     service: str | None = None
     office: str | None = None
     with_contact: bool = True
+    # why the question was not really answered ("fallback", "out_of_scope", ...); kept for staff, redacted
+    unanswered: str | None = None
 
 
 @dataclass
@@ -121,7 +124,8 @@ class StadtlotseAction(Action, abc.ABC):
             return Reply(
                 turn.t._(
                     "Ihre Nachricht ist sehr lang. Bitte schreiben Sie Ihre Frage kurz, in ein oder zwei Sätzen."
-                )
+                ),
+                unanswered="too_long",
             )
         message = turn.tracker.latest_message
         confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
@@ -130,7 +134,7 @@ class StadtlotseAction(Action, abc.ABC):
         ):
             names = ", ".join(lang.native_name for lang in languages.LANGUAGES.values())
             both = [texts(code)._(UNSUPPORTED_LANGUAGE_TEXT, languages=names) for code in ("de", "en")]
-            return Reply("\n".join(dict.fromkeys(both)))
+            return Reply("\n".join(dict.fromkeys(both)), unanswered="unsupported_language")
         return None
 
     def start_turn(self, tracker: Tracker, language: str, catalogue: Catalogue) -> Turn:
@@ -171,11 +175,24 @@ class StadtlotseAction(Action, abc.ABC):
             "answered action=%s intent=%s language=%s service=%s office=%s sender=%s",
             self.name(), turn.intent, turn.language, reply.service, reply.office, sender_hash(tracker),
         )  # fmt: skip
+        records().note(
+            turn.language, reply.service, reply.unanswered is None, reason=reply.unanswered,
+            text=turn.text if reply.unanswered else None, best_service=likely_service(turn),
+        )  # fmt: skip
         return [
             SlotSet("language", turn.language),
             SlotSet("service", reply.service),
             SlotSet("office", reply.office),
         ]
+
+
+def likely_service(turn: Turn) -> str | None:
+    """The service the classifier thought most likely (for the staff report of unanswered questions)."""
+    for item in turn.intent_ranking:
+        name = str(item.get("name") or "")
+        if name.startswith("service_"):
+            return name.removeprefix("service_")
+    return None
 
 
 def service_button(turn: Turn, service_id: str) -> dict[str, str]:

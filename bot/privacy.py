@@ -137,6 +137,11 @@ def main(argv: list[str] | None = None) -> int:
             deleted = store.purge(days)
             if deleted or not args.quiet:
                 print(f"Deleted {deleted} conversation(s) older than {days} days.")
+            from actions.records import records
+
+            expired = records().purge()
+            if expired or not args.quiet:
+                print(f"Deleted {expired} unanswered question(s) past their retention period.")
         else:
             removed = store.erase(args.sender_id)
             print(f"Erased {removed} record(s) of {args.sender_id}." if removed else "Nothing stored for that id.")

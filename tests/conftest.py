@@ -6,12 +6,19 @@ fails the test. Tests that start servers live under tests/integration/ and are m
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _records_in_a_temporary_database(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Usage figures and unanswered questions of test runs never land in the real var/records.db."""
+    os.environ["STADTLOTSE_RECORDS_DB"] = f"sqlite:///{tmp_path_factory.mktemp('records') / 'records.db'}"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
