@@ -195,6 +195,11 @@ def main() -> int:
             service.start()
             service.wait_ready(timeout=180)
         first_line = say_hello(args.port)
+        staff = (
+            f"http://{args.host}:{args.web_port}/staff/   (user: any, password: $STAFF_PASSWORD)"
+            if os.environ.get("STAFF_PASSWORD")
+            else "off (set STAFF_PASSWORD=... to turn it on)"
+        )
         if telegram_config is None:
             telegram = "off (set TELEGRAM_TOKEN=... to turn it on)"
         elif telegram_config.webhook_mode:
@@ -209,6 +214,7 @@ Stadtlotse is running.
                       -H 'Content-Type: application/json' -d '{{"sender": "me", "message": "Wo melde ich mich an?"}}'
   Web chat     : http://{args.host}:{args.web_port}/   (a demo city page with the widget; embed it with
                  <script src="http://{args.host}:{args.web_port}/widget.js" defer></script>)
+  Staff report : {staff}
   Chat here    : make chat   (in another terminal)
   Tracker API  : http://127.0.0.1:{args.port}/conversations/<sender>/tracker?token={token}
   Telegram     : {telegram}

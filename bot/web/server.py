@@ -31,6 +31,7 @@ from actions import languages
 from actions.i18n import texts
 from bot.assistant import AssistantClient, AssistantUnavailableError
 from bot.privacy import ConversationStore
+from bot.staff.report import add_routes as add_staff_report
 from bot.web.texts import city, unavailable, widget_config
 
 logger = logging.getLogger(__name__)
@@ -228,4 +229,5 @@ def build_app(
     app.router.add_post("/api/delete", delete)
     app.router.add_route("OPTIONS", "/api/{tail:.*}", health)  # answered by the CORS middleware
     app.router.add_get("/health", health)
+    add_staff_report(app)
     return app

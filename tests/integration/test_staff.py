@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any, Iterator
@@ -15,6 +17,7 @@ from typing import Any, Iterator
 import pytest
 
 from actions.catalogue import DEFAULT_DIRECTORY
+from actions.records import Records
 from tests.integration.servers import ROOT, free_port, wait_for
 
 
@@ -93,3 +96,58 @@ def test_hot_reload_takes_a_good_change_and_refuses_a_broken_one(action_server: 
     assert "02521 4299" in ask_library(url)  # the last good data stays in service
     assert eventually(lambda: "Catalogue change refused" in log.read_text(errors="replace"))
     assert "offices.yml:" in log.read_text(errors="replace")
+
+
+PASSWORD = "staff-secret-42"
+
+
+def get(url: str, password: str | None = None) -> tuple[int, str]:
+    headers = {}
+    if password is not None:
+        headers["Authorization"] = "Basic " + base64.b64encode(f"staff:{password}".encode()).decode()
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+@pytest.fixture()
+def report_server(tmp_path: Path) -> Iterator[str]:
+    database = f"sqlite:///{tmp_path / 'records.db'}"
+    seeded = Records(database)
+    seeded.note("de", None, False, reason="fallback", best_service="housing_benefit",
+                text="Wohngeld Antrag, rufen Sie mich an: 0176 12345678 oder max@example.org")
+    seeded.note("ar", "registration", True)
+    port = free_port()
+    env = {**os.environ, "WIDGET_PORT": str(port), "STAFF_PASSWORD": PASSWORD, "STADTLOTSE_RECORDS_DB": database}
+    process = subprocess.Popen([sys.executable, "-m", "bot.web"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        wait_for(f"http://127.0.0.1:{port}/health", process, timeout=60)
+        yield f"http://127.0.0.1:{port}/staff/"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def test_report_page_behind_its_password(report_server: str) -> None:
+    assert get(report_server)[0] == 401
+    assert get(report_server, "wrong")[0] == 401
+    status, page = get(report_server, PASSWORD)
+    assert status == 200 and "Nicht beantwortete Fragen" in page and "<svg" in page
+    assert "[Telefon]" in page and "[E-Mail]" in page and "0176" not in page and "max@example.org" not in page
+    assert "2 Fragen, davon 1 beantwortet und 1 nicht beantwortet." in page
+    status, english = get(report_server + "?lang=en", PASSWORD)
+    assert "Questions not answered" in english
+    status, csv_text = get(report_server + "unanswered.csv", PASSWORD)
+    assert status == 200 and csv_text.splitlines()[0] == "day,language,reason,best_service,text"
+    assert "housing_benefit" in csv_text and "0176" not in csv_text
+    assert get(report_server + "usage.csv")[0] == 401
+
+
+def test_the_assistant_keeps_unanswered_questions_redacted(assistant: Any) -> None:
+    assistant.send("staff-records-test", "xqzv blorp frumble, mail an anna@example.org")
+    entries = Records().unanswered_entries()
+    assert any("[E-Mail]" in e["text"] and "xqzv" in e["text"] for e in entries)
+    assert not any("anna@example.org" in e["text"] for e in entries)
