@@ -59,8 +59,8 @@ translations: install ## extract German texts, update all catalogs, compile them
 check: install ## check everything staff edit: catalogue, hours, links, contacts, catalogs, NLU data
 	$(PY) -m bot.staff check
 
-preview: install ## what would the assistant answer? make preview Q="Wann hat das Bürgerbüro offen?" LANG=de NOW=2026-12-24T10:00
-	$(PY) -m bot.staff preview "$(Q)" $(if $(LANG),--lang $(LANG)) $(if $(NOW),--now $(NOW))
+preview: install ## what would the assistant answer? make preview Q="Wann hat das Bürgerbüro offen?" L=de NOW=2026-12-24T10:00
+	$(PY) -m bot.staff preview "$(Q)" $(if $(L),--lang $(L)) $(if $(NOW),--now $(NOW))
 
 translations-report: install ## translation coverage per language: translated, missing, outdated, and where
 	$(PY) -m bot.staff translations

@@ -32,8 +32,17 @@ def preview_command(args: argparse.Namespace) -> int:
 
     from bot.staff.preview import preview
 
-    now = dt.datetime.fromisoformat(args.now) if args.now else None
-    result = preview(args.question, args.lang, now, Path(args.catalogue) if args.catalogue else None)
+    from actions import languages
+
+    if args.lang and languages.resolve(args.lang) is None:
+        print(f"--lang {args.lang}: not one of our languages ({', '.join(languages.CODES)})", file=sys.stderr)
+        return 2
+    try:
+        now = dt.datetime.fromisoformat(args.now) if args.now else None
+    except ValueError:
+        print(f"--now {args.now}: not a date and time like 2026-12-24T10:00", file=sys.stderr)
+        return 2
+    result = preview(args.question, languages.resolve(args.lang), now, Path(args.catalogue) if args.catalogue else None)
     print(f"intent: {result.intent} ({result.confidence:.2f}) -> {result.action}; language: {result.language}; "
           f"slots: {result.slots}\n")  # fmt: skip
     print(result.text)
