@@ -30,9 +30,8 @@ def translations(args: argparse.Namespace) -> int:
 def preview_command(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from bot.staff.preview import preview
-
     from actions import languages
+    from bot.staff.preview import preview
 
     if args.lang and languages.resolve(args.lang) is None:
         print(f"--lang {args.lang}: not one of our languages ({', '.join(languages.CODES)})", file=sys.stderr)
