@@ -7,9 +7,10 @@ documents) go through the same catalogs. Dates, times and weekday names are form
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Sequence
 
-from actions.catalogue import Catalogue, Office, Service
+from actions.catalogue import Catalogue, Document, Office, Service
 from actions.i18n import Texts
 from actions.opening_hours import Day, Interval, Schedule, Status
 
@@ -29,6 +30,21 @@ def office_name(t: Texts, office: Office) -> str:
         return name
     # Translators: an office name followed by its German name as written on the door
     return t._("{name} ({german_name})", name=name, german_name=office.name)
+
+
+def document_name(t: Texts, document: Document) -> str:
+    """A document in the user's language with the German word on the form ("passport (Reisepass)")."""
+    name = t.data(document.name)
+    term = document.german_term
+    if t.code == "de" or not term:
+        return name
+    parts = [part.strip().casefold() for part in re.split(r",| oder ", term) if part.strip()]
+    if all(part in name.casefold() for part in parts):  # the translation already names them
+        return name
+    for part in parts:  # a translator's partial "(Personalausweis)" gives way to the full German term
+        name = re.sub(rf"\s*\({re.escape(part)}\)", "", name, flags=re.IGNORECASE)
+    # Translators: a document followed by its German name as written on forms
+    return t._("{name} ({german_term})", name=name, german_term=term)
 
 
 def address_line(t: Texts, office: Office) -> str | None:
@@ -190,7 +206,7 @@ def service_answer(
     office = catalogue.office_for(service)
     lines = [service_title(t, service), t.data(service.summary)]
     lines += office_block(t, schedule, office, now)
-    documents = [t.data(catalogue.documents[d].name) for d in service.documents]
+    documents = [document_name(t, catalogue.documents[d]) for d in service.documents]
     if documents:
         # one document a line: names of documents contain commas themselves
         bullets = "".join(f"\n• {document}" for document in documents)

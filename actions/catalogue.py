@@ -135,6 +135,7 @@ class Office(_Record):
 class Document(_Record):
     id: str = Field(regex=ID_PATTERN)
     name: str
+    german_term: str | None = None  # the word on forms and at the counter, shown beside the translation
 
 
 class Service(_Record):
