@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "data" / "catalogue"
 FILES = ("city.yml", "offices.yml", "services.yml", "documents.yml", "closures.yml")
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
-OPENING_HOURS_EXAMPLE = "Mo-Fr 08:00-12:00; Th 14:00-17:00"
+OPENING_HOURS_EXAMPLE = "Mo-Fr 08:00-12:00; Th 08:00-12:00,14:00-17:00"
 
 
 # --------------------------------------------------------------------------- records

@@ -67,13 +67,13 @@ def test_invalid_opening_hours_name_line_and_example(data: Path) -> None:
         load_catalogue(data)
     assert raised.value.problems[0].for_staff() == (
         f"offices.yml, Zeile {line}: opening_hours: „Mo-Fr 8-17“ ist keine gültige Öffnungszeit – "
-        "Beispiel: „Mo-Fr 08:00-12:00; Th 14:00-17:00“\n"
+        "Beispiel: „Mo-Fr 08:00-12:00; Th 08:00-12:00,14:00-17:00“\n"
         f"    offices.yml, line {line}: opening_hours: 'Mo-Fr 8-17' is not a valid opening_hours expression – "
-        "example: 'Mo-Fr 08:00-12:00; Th 14:00-17:00'"
+        "example: 'Mo-Fr 08:00-12:00; Th 08:00-12:00,14:00-17:00'"
     )
     assert problems(data) == [
         f"offices.yml:{line}: opening_hours: 'Mo-Fr 8-17' is not a valid opening_hours expression – "
-        "example: 'Mo-Fr 08:00-12:00; Th 14:00-17:00'"
+        "example: 'Mo-Fr 08:00-12:00; Th 08:00-12:00,14:00-17:00'"
     ]
 
 
