@@ -199,12 +199,30 @@ def office_block(t: Texts, schedule: Schedule, office: Office, now: dt.datetime)
     ]
 
 
+def responsibility_line(t: Texts, catalogue: Catalogue, office: Office) -> str | None:
+    """First sentence when the city is not responsible: who is, and where to go instead."""
+    if office.operator == "city" or not office.authority:
+        return None
+    a = office.address
+    if a is None:
+        return t._(
+            "Das macht nicht die Stadt {city}, sondern {authority}: {office}.",
+            city=catalogue.city.name, authority=office.authority, office=office_name(t, office),
+        )  # fmt: skip
+    return t._(
+        "Das macht nicht die Stadt {city}, sondern {authority}: {office}, {street}, {postcode} {town}.",
+        city=catalogue.city.name, authority=office.authority, office=office_name(t, office),
+        street=a.street, postcode=a.postcode, town=a.town,
+    )  # fmt: skip
+
+
 def service_answer(
     t: Texts, catalogue: Catalogue, schedule: Schedule, service: Service, now: dt.datetime
 ) -> str:
     """The whole answer about one service."""
     office = catalogue.office_for(service)
-    lines = [service_title(t, service), t.data(service.summary)]
+    responsible = responsibility_line(t, catalogue, office)
+    lines = [*([responsible] if responsible else []), service_title(t, service), t.data(service.summary)]
     lines += office_block(t, schedule, office, now)
     documents = [document_name(t, catalogue.documents[d]) for d in service.documents]
     if documents:

@@ -118,6 +118,8 @@ class Office(_Record):
     id: str = Field(regex=ID_PATTERN)
     name: str
     operator: Literal["city", "district", "federal", "other"]
+    # who is responsible when it is not the city ("Kreis Warendorf"); answers say so first
+    authority: str | None = None
     address: Address | None = None
     location: Location | None = None
     phone: str | None = Field(None, regex=r"^\+?[0-9][0-9 /-]{4,}[0-9]$")
@@ -130,6 +132,16 @@ class Office(_Record):
     aliases: list[str] = Field(default_factory=list)
 
     _hours = validator("opening_hours", "phone_hours", allow_reuse=True)(_check_hours)
+
+    @root_validator(skip_on_failure=True)
+    def _authority_when_not_the_city(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
+        if values.get("operator") != "city" and not values.get("authority"):
+            raise StaffError(
+                S_("Dieses Amt gehört nicht der Stadt (operator: {operator}): Tragen Sie ein, wer zuständig ist, "
+                   "zum Beispiel authority: Kreis Warendorf"),
+                operator=values.get("operator"),
+            )  # fmt: skip
+        return values
 
 
 class Document(_Record):

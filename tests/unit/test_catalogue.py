@@ -154,3 +154,13 @@ def test_store_keeps_the_last_good_catalogue_and_reloads_good_changes(data: Path
     replace(data / "offices.yml", "phone: 02521 4252", "phone: 02521 4253")
     assert store.get().offices["library"].phone == "02521 4253"
     assert store.last_error is None
+
+
+def test_an_office_that_is_not_the_citys_needs_its_authority(data: Path) -> None:
+    district = "    operator: district\n"
+    replace(data / "offices.yml", district + "    authority: Kreis Warendorf\n", district)
+    with pytest.raises(CatalogueError) as raised:
+        load_catalogue(data)
+    [problem] = raised.value.problems
+    assert problem.file == "offices.yml" and "authority: Kreis Warendorf" in problem.german
+    assert problem.english.startswith("This office does not belong to the city (operator: district)")
