@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from typing import Sequence
 
-from actions.catalogue import Catalogue, Document, Office, Service
+from actions.catalogue import Catalogue, Document, Office, Record, Service, fresh_days
 from actions.i18n import Texts
 from actions.opening_hours import Day, Interval, Schedule, Status
 
@@ -170,16 +170,28 @@ def appointment_line(t: Texts, service: Service) -> str:
     return t._("Termin: Fragen Sie bitte vorher telefonisch, ob Sie einen Termin brauchen.")
 
 
-def unverified_note(t: Texts, office: Office) -> str | None:
-    """A hint when a shown contact detail is not yet confirmed (unknown opening hours say so themselves)."""
-    if not all(office.is_verified(field) for field in ("address", "phone", "email", "phone_hours")):
-        return t._("Einige Angaben sind noch nicht vom Amt bestätigt.")
-    return None
+# facts an answer states itself as unsure (opening hours), or that are not shown (map pin, aliases)
+SELF_EXPLAINED = {"opening_hours", "location", "aliases", "sources"}
+
+
+def freshness_line(t: Texts, today: dt.date, *records: Record) -> str:
+    """When the facts were last checked; unsure or old facts come with "please ask by phone first"."""
+    dates = [r.checked for r in records if r.checked is not None]
+    if not dates:
+        return t._("Diese Angaben sind nicht geprüft. Bitte fragen Sie vorher telefonisch nach.")
+    checked = min(dates)
+    unsure = any(field.split(".")[0] not in SELF_EXPLAINED for r in records for field in r.unverified)
+    if unsure or (today - checked).days > fresh_days():
+        return t._(
+            "Geprüft am {date}. Einige Angaben sind nicht sicher: Bitte fragen Sie vorher telefonisch nach.",
+            date=t.long_date(checked),
+        )
+    return t._("Geprüft am {date}.", date=t.long_date(checked))
 
 
 def reach_lines(t: Texts, office: Office) -> list[str]:
-    """Address, phone and e-mail, and a note when some of them are not confirmed yet."""
-    lines = (address_line(t, office), contact_line(t, office), unverified_note(t, office))
+    """Address, phone and e-mail."""
+    lines = (address_line(t, office), contact_line(t, office))
     return [line for line in lines if line]
 
 
@@ -232,6 +244,7 @@ def service_answer(
     lines.append(appointment_line(t, service))
     if service.web:
         lines.append(t._("Mehr Informationen: {url}", url=service.web))
+    lines.append(freshness_line(t, schedule.local(now).date(), service, office))
     return "\n".join(lines)
 
 
@@ -249,6 +262,7 @@ def opening_hours_answer(
             lines.append(t._("An Feiertagen geschlossen."))
     lines += phone_hours_lines(t, schedule, office, today)
     lines += reach_lines(t, office)
+    lines.append(freshness_line(t, today, office))
     return "\n".join(lines)
 
 

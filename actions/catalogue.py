@@ -29,7 +29,19 @@ logger = logging.getLogger(__name__)
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "data" / "catalogue"
 FILES = ("city.yml", "offices.yml", "services.yml", "documents.yml", "closures.yml")
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+FRESH_DAYS_VARIABLE = "STADTLOTSE_FRESH_DAYS"  # facts checked longer ago are given as "please confirm first"
+DEFAULT_FRESH_DAYS = 180
 OPENING_HOURS_EXAMPLE = "Mo-Fr 08:00-12:00; Th 08:00-12:00,14:00-17:00"
+
+
+def fresh_days() -> int:
+    """How old a checked fact may be before answers ask people to confirm it by phone (default 180)."""
+    value = os.environ.get(FRESH_DAYS_VARIABLE, "")
+    if not value:
+        return DEFAULT_FRESH_DAYS
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{FRESH_DAYS_VARIABLE}={value!r} is not a positive whole number of days")
+    return int(value)
 
 
 # --------------------------------------------------------------------------- records
@@ -80,6 +92,9 @@ def _check_hours(value: str | None) -> str | None:
             value=value, example=OPENING_HOURS_EXAMPLE,
         ) from None  # fmt: skip
     return value
+
+
+Record = _Record  # the fields every staff record has (checked, sources, unverified)
 
 
 class City(_Record):

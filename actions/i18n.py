@@ -79,6 +79,10 @@ class Texts:
         """Weekday, day and month in the locale's own order: 'Donnerstag, 26. November', '26 Kasım Perşembe'."""
         return format_date(value, self._date_pattern, locale=self.locale)
 
+    def long_date(self, value: dt.date) -> str:
+        """Day, month and year: '25. November 2026', '25 November 2026'."""
+        return format_date(value, "long", locale=self.locale)
+
     def weekday(self, index: int) -> str:
         """Weekday name, 0 = Monday."""
         return str(self.locale.days["format"]["wide"][index])

@@ -7,6 +7,7 @@ change from going live; warnings (missing or outdated translations, few example 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from actions import languages
-from actions.catalogue import DEFAULT_DIRECTORY, CatalogueError, Problem, load_catalogue, problem
+from actions.catalogue import DEFAULT_DIRECTORY, CatalogueError, Problem, fresh_days, load_catalogue, problem
 from actions.i18n import LOCALES_DIR, S_, SOURCE_LANGUAGE, StaffText, staff_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,6 +69,74 @@ def check_catalogue(directory: Path = DEFAULT_DIRECTORY) -> list[Problem]:
     except CatalogueError as error:
         return list(error.problems)
     return []
+
+
+def _record_lines(path: Path, key: str) -> dict[str, int]:
+    """Line of each record (by id, or name for closures) in a catalogue file."""
+    data = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+    items = data.get(key) if isinstance(data, CommentedMap) else None
+    if not isinstance(items, CommentedSeq):
+        return {}
+    return {str(item.get("id") or item.get("name")): items.lc.item(i)[0] + 1 for i, item in enumerate(items)}
+
+
+def check_freshness(directory: Path = DEFAULT_DIRECTORY, today: dt.date | None = None) -> list[Problem]:
+    """Unconfirmed and old facts, oldest first: answers give them as "please ask by phone first"."""
+    try:
+        catalogue = load_catalogue(directory)
+    except CatalogueError:
+        return []  # reported by the catalogue check
+    today = today or dt.date.today()
+    limit = fresh_days()
+    found: list[tuple[dt.date, Problem]] = []
+    for name, key, records in (("offices.yml", "offices", catalogue.offices.values()),
+                               ("services.yml", "services", catalogue.services.values())):  # fmt: skip
+        lines = _record_lines(directory / name, key)
+        for record in records:
+            line = lines.get(record.id)
+            if record.checked is None:
+                found.append(
+                    (
+                        dt.date.min,
+                        warning(
+                            name,
+                            line,
+                            S_("„{id}“ wurde noch nie geprüft: Tragen Sie checked: mit dem Datum der Prüfung ein."),
+                            id=record.id,
+                        ),
+                    )
+                )
+            elif (today - record.checked).days > limit:
+                found.append(
+                    (
+                        record.checked,
+                        warning(
+                            name,
+                            line,
+                            S_(
+                                "„{id}“ wurde zuletzt am {date} geprüft, vor {days} Tagen. Bitte prüfen und "
+                                "checked: aktualisieren."
+                            ),
+                            id=record.id,
+                            date=record.checked.isoformat(),
+                            days=(today - record.checked).days,
+                        ),
+                    )
+                )
+            if record.unverified:
+                found.append(
+                    (
+                        record.checked or dt.date.min,
+                        warning(
+                            name,
+                            line,
+                            S_("„{id}“: noch nicht bestätigt: {fields}. Bitte beim Amt nachfragen."),
+                            id=record.id,
+                            fields=", ".join(record.unverified),
+                        ),
+                    )
+                )
+    return [problem for _, problem in sorted(found, key=lambda item: item[0])]
 
 
 # --------------------------------------------------------------------------- translations
@@ -234,5 +303,8 @@ def check_nlu(nlu_dir: Path = NLU_DIR, domain_file: Path = DOMAIN_FILE,
 
 def check_all(catalogue_dir: Path = DEFAULT_DIRECTORY, locales: Path = LOCALES_DIR, nlu_dir: Path = NLU_DIR) -> Report:
     return Report(
-        check_catalogue(catalogue_dir) + check_translations(locales) + check_nlu(nlu_dir, catalogue_dir=catalogue_dir)
+        check_catalogue(catalogue_dir)
+        + check_freshness(catalogue_dir)
+        + check_translations(locales)
+        + check_nlu(nlu_dir, catalogue_dir=catalogue_dir)
     )
