@@ -315,17 +315,19 @@ def _read_yaml(path: Path, problems: list[Problem]) -> Any:
             problem(path.name, line, S_("Die Datei ist nicht als UTF-8 gespeichert. Speichern Sie sie als UTF-8."))
         )
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problems.append(
-            problem(
-                path.name, line,
-                S_("YAML-Fehler: {detail}. Prüfen Sie Einrückung, Doppelpunkte und Anführungszeichen hier "
-                   "und in der Zeile davor."),
-                detail=exc.problem or exc.context,
-            )
-        )  # fmt: skip
+        problems.append(yaml_problem(path.name, exc))
     return None
+
+
+def yaml_problem(file: str, error: MarkedYAMLError) -> Problem:
+    """A YAML syntax error as a staff problem: the line, and where to look."""
+    mark = error.problem_mark or error.context_mark
+    return problem(
+        file, mark.line + 1 if mark is not None else None,
+        S_("YAML-Fehler: {detail}. Prüfen Sie Einrückung, Doppelpunkte und Anführungszeichen hier "
+           "und in der Zeile davor."),
+        detail=error.problem or error.context,
+    )  # fmt: skip
 
 
 def _records(

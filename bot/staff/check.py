@@ -21,7 +21,15 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from actions import languages
-from actions.catalogue import DEFAULT_DIRECTORY, CatalogueError, Problem, fresh_days, load_catalogue, problem
+from actions.catalogue import (
+    DEFAULT_DIRECTORY,
+    CatalogueError,
+    Problem,
+    fresh_days,
+    load_catalogue,
+    problem,
+    yaml_problem,
+)
 from actions.i18n import LOCALES_DIR, S_, SOURCE_LANGUAGE, StaffText, staff_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -142,12 +150,14 @@ def check_freshness(directory: Path = DEFAULT_DIRECTORY, today: dt.date | None =
 # --------------------------------------------------------------------------- translations
 
 
-def _translated(message: Any) -> bool:
+def translated(message: Any) -> bool:
+    """Every form of a catalog entry filled (a plural entry has one per plural form)."""
     forms = message.string if isinstance(message.string, tuple) else (message.string,)
     return all(forms)
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """Ids and strings alike from .po (tuples for plurals) and .mo (lists)."""
     return tuple(value) if isinstance(value, (list, tuple)) else value
 
 
@@ -163,10 +173,10 @@ def check_catalog_file(po_path: Path, label: str) -> list[Problem]:
     except FileNotFoundError:
         return [problem(label, None, S_("Die Datei fehlt."))]
     found: list[Problem] = []
-    missing = [m for m in catalog if m.id and not _translated(m)]
+    missing = [m for m in catalog if m.id and not translated(m)]
     outdated = [m for m in catalog if m.id and m.fuzzy]
     for message in catalog:
-        if not message.id or not _translated(message):
+        if not message.id or not translated(message):
             continue
         expected = set(PLACEHOLDER.findall(str(message.id)))
         forms = message.string if isinstance(message.string, tuple) else (message.string,)
@@ -194,10 +204,10 @@ def check_catalog_file(po_path: Path, label: str) -> list[Problem]:
             count=len(outdated),
         ))  # fmt: skip
     mo_path = po_path.with_suffix(".mo")
-    source = {_plain(m.id): _plain(m.string) for m in catalog if m.id and _translated(m) and not m.fuzzy}
+    source = {plain(m.id): plain(m.string) for m in catalog if m.id and translated(m) and not m.fuzzy}
     try:
         with open(mo_path, "rb") as handle:
-            compiled = {_plain(m.id): _plain(m.string) for m in read_mo(handle) if m.id}
+            compiled = {plain(m.id): plain(m.string) for m in read_mo(handle) if m.id}
     except (FileNotFoundError, OSError, ValueError):
         compiled = None
     if compiled != source:
@@ -245,12 +255,7 @@ def check_nlu(nlu_dir: Path = NLU_DIR, domain_file: Path = DOMAIN_FILE,
             found.append(problem(label, None, S_("Die Datei fehlt.")))
             continue
         except MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            found.append(problem(
-                label, mark.line + 1 if mark else None,
-                S_("YAML-Fehler: {detail}. Prüfen Sie Einrückung, Doppelpunkte und Anführungszeichen hier "
-                   "und in der Zeile davor."), detail=error.problem or error.context,
-            ))  # fmt: skip
+            found.append(yaml_problem(label, error))
             continue
         blocks = data.get("nlu") if isinstance(data, CommentedMap) else None
         if not isinstance(blocks, CommentedSeq):

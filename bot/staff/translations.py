@@ -9,6 +9,7 @@ from babel.messages.pofile import read_po
 
 from actions import languages
 from actions.i18n import LOCALES_DIR, S_, SOURCE_LANGUAGE, staff_text
+from bot.staff.check import translated
 
 
 @dataclass
@@ -38,9 +39,8 @@ def coverage(locales: Path = LOCALES_DIR) -> list[Coverage]:
                 continue
             item.total += 1
             text = message.id[0] if isinstance(message.id, tuple) else message.id
-            forms = message.string if isinstance(message.string, tuple) else (message.string,)
             described = f"„{str(text)[:70]}“ ({_where(message)})"
-            if not all(forms):
+            if not translated(message):
                 item.missing.append(described)
             elif message.fuzzy:
                 item.outdated.append(described)

@@ -18,6 +18,7 @@ from babel.messages.pofile import read_po
 
 from actions import languages
 from actions.i18n import LOCALES_DIR, SOURCE_LANGUAGE
+from bot.staff.check import plain, translated
 
 ROOT = LOCALES_DIR.parent
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -26,17 +27,6 @@ TARGETS = [code for code in languages.CODES if code != SOURCE_LANGUAGE]
 
 def ids(catalog: Catalog) -> set[str]:
     return {str(m.id) for m in catalog if m.id}
-
-
-def plain(value: object) -> object:
-    """Message ids and strings alike from .po (tuples for plurals) and .mo (lists)."""
-    return tuple(value) if isinstance(value, (list, tuple)) else value
-
-
-def translated(message: Message) -> bool:
-    """Every form filled (a plural message has one per plural form of the language)."""
-    forms = message.string if isinstance(message.string, tuple) else (message.string,)
-    return all(forms)
 
 
 def placeholders_kept(message: Message) -> bool:
