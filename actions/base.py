@@ -102,6 +102,13 @@ def conversation_language(tracker: Tracker) -> str:
     )
 
 
+def rendering_language(tracker: Tracker) -> str | None:
+    """``metadata.render_language`` of the message: answer it in that language without switching to it."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    value = metadata.get("render_language") if isinstance(metadata, dict) else None
+    return languages.resolve(value) if isinstance(value, str) else None
+
+
 def sender_hash(tracker: Tracker) -> str:
     """A short hash of the sender id for logs (never the id or the text itself)."""
     return hashlib.sha256(str(tracker.sender_id).encode()).hexdigest()[:12]
@@ -157,6 +164,9 @@ class StadtlotseAction(Action, abc.ABC):
             )
             return [SlotSet("language", language), SlotSet("service", None), SlotSet("office", None)]
         turn = self.start_turn(tracker, language, catalogue)
+        shown_in = rendering_language(tracker)
+        if shown_in is not None:  # "show in German": this one answer in German, the conversation stays
+            turn.t = texts(shown_in)
         try:
             reply = self.guard(turn) or self.answer(turn)
         except Exception:

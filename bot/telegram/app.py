@@ -61,6 +61,7 @@ COMMANDS = (
     ("delete", N_("Mein Gespräch löschen")),
 )
 LANGUAGE_PAYLOAD = '/choose_language{{"language":"{code}"}}'
+GERMAN = "\x1fde\x1f"  # button payload prefix: show the answer to this question in German
 
 
 # --------------------------------------------------------------------------- state
@@ -202,8 +203,9 @@ def unavailable_text(t: Texts) -> str:
     )
 
 
-async def converse(update: Update, context: Context, text: str) -> None:
-    """Ask the assistant on behalf of this chat and show everything it answers."""
+async def converse(update: Update, context: Context, text: str, shown_in: str | None = None) -> None:
+    """Ask the assistant on behalf of this chat and show everything it answers (``shown_in``: one answer
+    in that language, for the counter, without switching the conversation)."""
     chat = update.effective_chat
     if chat is None or context.bot_data.settings is None:
         return
@@ -213,15 +215,17 @@ async def converse(update: Update, context: Context, text: str) -> None:
     services = context.bot_data
     async with typing(context, chat.id):
         try:
-            answer = await services.assistant.ask(
-                sender_id(services.settings, chat.id), text, {"language": hint} if hint else None
-            )
+            metadata = {key: value for key, value in (("language", hint), ("render_language", shown_in)) if value}
+            answer = await services.assistant.ask(sender_id(services.settings, chat.id), text, metadata or None)
         except AssistantUnavailableError as problem:
             logger.warning("assistant unavailable for chat %s: %s", log_id(chat.id), problem)
             await send_text(context, chat.id, unavailable_text(texts(chat_language(update, context))))
             return
     if answer.language:
         state.language = answer.language
+    if shown_in is None and state.language not in (None, languages.DEFAULT) and not text.startswith("/"):
+        t = texts(state.language or languages.DEFAULT)
+        answer.messages[-1].buttons.append(Button(t._("Auf Deutsch zeigen"), GERMAN + text))
     await show(context, chat.id, answer, state)
 
 
@@ -367,6 +371,9 @@ async def button(update: Update, context: Context) -> None:
             update.effective_chat.id,
             t._("Dieser Knopf gilt nicht mehr. Bitte schreiben Sie Ihre Frage einfach neu."),
         )
+        return
+    if payload.startswith(GERMAN):
+        await converse(update, context, payload.removeprefix(GERMAN), shown_in=languages.DEFAULT)
         return
     await converse(update, context, payload)
 

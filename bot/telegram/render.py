@@ -50,7 +50,7 @@ class ButtonRegistry:
         self._payloads: OrderedDict[str, str] = OrderedDict()
 
     def data_for(self, payload: str) -> str:
-        if len(payload.encode()) <= CALLBACK_LIMIT and not payload.startswith(HASHED):
+        if len(payload.encode()) <= CALLBACK_LIMIT and payload.isprintable() and not payload.startswith(HASHED):
             return payload
         key = HASHED + hashlib.sha256(payload.encode()).hexdigest()[:32]
         self._payloads[key] = payload

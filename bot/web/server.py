@@ -148,22 +148,26 @@ async def message(request: web.Request) -> web.Response:
     body = await read_json(request)
     session = checked_session(request, body)
     text = body.get("text")
-    if not isinstance(text, str):
-        return web.json_response({"error": "text must be a string"}, status=400)
+    if not isinstance(text, str) or not text.strip():
+        return web.json_response({"error": "text must be a non-empty string"}, status=400)
     hint = languages.resolve(body.get("language") if isinstance(body.get("language"), str) else None)
+    shown_in = languages.resolve(body.get("render") if isinstance(body.get("render"), str) else None)
     assistant: AssistantClient = request.app["assistant"]
     sender = Sessions.sender(session)
     try:
-        answer = await assistant.ask(sender, text[:MAX_TEXT], {"language": hint} if hint else None)
+        metadata = {key: value for key, value in (("language", hint), ("render_language", shown_in)) if value}
+        answer = await assistant.ask(sender, text[:MAX_TEXT], metadata or None)
     except AssistantUnavailableError as problem:
         logger.warning("assistant unavailable for web session %s: %s", sender[4:16], problem)
         code = hint or languages.DEFAULT
         return web.json_response({"error": "unavailable", "message": unavailable(texts(code), city()[2])}, status=503)
     language = languages.get(answer.language or hint)
+    shown = languages.get(shown_in or language.code)
     return web.json_response(
         {
             "language": language.code,
             "dir": language.direction,
+            "shown_in": shown.code,
             "messages": [
                 {"text": m.text, "buttons": [{"title": b.title, "payload": b.payload} for b in m.buttons]}
                 for m in answer.messages

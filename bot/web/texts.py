@@ -26,6 +26,7 @@ LABELS = {
     "assistant": N_("Stadtlotse:"),
     "typing": N_("Der Assistent schreibt …"),
     "reconnected": N_("Der Assistent ist wieder erreichbar."),
+    "german": N_("Auf Deutsch zeigen"),
 }
 
 

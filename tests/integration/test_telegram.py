@@ -276,3 +276,16 @@ def test_webhook_mode_checks_the_secret_and_answers_each_update_once(assistant: 
         time.sleep(2)
         assert len(api.calls_since(mark, "sendMessage", chat)) == 1
         assert "02521 29-0" in api.calls_since(mark, "sendMessage", chat)[0].text
+
+
+def test_show_in_german_for_the_counter(api: FakeTelegram, polling_bot: Path, assistant: Assistant) -> None:
+    chat = 1010
+    mark = api.mark()
+    api.send(chat, "شو بدي جيب معي لحتى اعمل Anmeldung؟", language_code="ar")
+    answer = api.replies(mark, chat)[0]
+    german = next(b for b in answer.buttons if b["text"] == "عرض بالألمانية")
+    mark = api.mark()
+    api.click(chat, german["callback_data"], language_code="ar")
+    shown = api.replies(mark, chat)[0].text
+    assert "Bitte mitbringen:" in shown and "Wohnungsgeberbestätigung" in shown
+    assert assistant.tracker(sender_of(chat))["slots"]["language"] == "ar"  # the conversation stays Arabic

@@ -224,6 +224,7 @@ def test_api_sessions_origins_and_erase(widget: Widget, assistant: Assistant) ->
     status, body, headers = widget.post("/api/session", {}, origin=ALLOWED_ORIGIN)
     assert status == 200 and headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
     session = body["session"]
+    assert widget.post("/api/message", {"session": session, "text": "  "})[0] == 400
     status, body, _ = widget.post("/api/message", {"session": session, "text": "Kindergeld", "language": "uk"})
     assert status == 200 and body["language"] == "uk" and body["messages"]
     from bot.web.server import Sessions
@@ -271,3 +272,15 @@ def test_widget_server_restart_is_survived_without_reloading(browser: Browser, a
         server.terminate()
         server.wait(timeout=15)
         page.context.close()
+
+
+def test_show_in_german_button(browser: Browser, widget: Widget) -> None:
+    page = open_page(browser, widget, locale="uk")
+    page.locator(".stl-launcher").click()
+    ask(page, "як зробити Anmeldung?")
+    page.locator(".stl-german").last.click()
+    expect(page.locator(".stl-msg.stl-bot[lang='de']")).to_have_count(1)
+    german = page.locator(".stl-msg.stl-bot[lang='de']").inner_text()
+    assert "Bitte mitbringen:" in german
+    expect(page.locator("#stadtlotse")).to_have_attribute("lang", "uk")  # the widget stays Ukrainian
+    page.context.close()

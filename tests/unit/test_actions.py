@@ -235,3 +235,11 @@ def test_logs_never_contain_the_message_text(caplog: pytest.LogCaptureFixture) -
     run(ActionClarify(), message(secret, "nlu_fallback", "de"))
     assert caplog.records, "the actions log what they answered"
     assert secret not in caplog.text and "0171" not in caplog.text
+
+
+def test_show_in_german_answers_once_in_german_and_keeps_the_conversation_language() -> None:
+    tracker = message("بدي اطلب Wohngeld", "service_housing_benefit", "ar", slots={"language": "ar"},
+                      metadata={"language": "ar", "render_language": "de"})  # fmt: skip
+    sent, slots = run(ActionAnswerService(), tracker)
+    assert sent["text"].startswith("Wohngeld") and "Bitte mitbringen:" in sent["text"]
+    assert slots["language"] == "ar" and slots["service"] == "housing_benefit"

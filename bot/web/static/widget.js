@@ -254,6 +254,14 @@
                               text: button.title, onclick: function () { self.send(button.payload, button.title); } });
       })));
     }
+    if (message.question) {  /* the same answer in German, to show at the counter */
+      bubble.appendChild(el("div", { "class": "stl-choices" }, [
+        el("button", { type: "button", "class": "stl-choice stl-german", lang: this.lang, dir: "auto",
+                       text: this.t().german, onclick: function () {
+                         self.send(message.question, self.t().german, "de");
+                       } })
+      ]));
+    }
     this.log.appendChild(bubble);
     this.log.scrollTop = this.log.scrollHeight;
     return bubble;
@@ -282,18 +290,18 @@
     }
   };
 
-  Widget.prototype.ask = function (text, retried) {
+  Widget.prototype.ask = function (text, render, retried) {
     var self = this;
     return this.session(retried).then(function (session) {
-      return self.api("/api/message", { session: session, text: text, language: self.lang });
+      return self.api("/api/message", { session: session, text: text, language: self.lang, render: render });
     })["catch"](function (error) {
-      if (error.status === 401 && !retried) return self.ask(text, true); // the server was restarted
+      if (error.status === 401 && !retried) return self.ask(text, render, true); // the server was restarted
       throw error;
     });
   };
 
   /* Send a question (or a button's payload, shown as its title). On an outage nothing is lost. */
-  Widget.prototype.send = function (text, shown) {
+  Widget.prototype.send = function (text, shown, render) {
     var self = this;
     if (!text || !text.trim() || this.sending) return;
     this.sending = true;
@@ -301,7 +309,7 @@
     var bubble = this.add({ who: "user", text: shown || text, lang: this.lang });
     if (typed) this.input.value = "";
     this.busy(true);
-    this.ask(text).then(function (data) {
+    this.ask(text, render).then(function (data) {
       var recovered = self.outage;
       self.outage = false;
       self.status.textContent = "";
@@ -310,8 +318,12 @@
         self.applyLanguage();
       }
       if (recovered) self.status.textContent = self.t().reconnected;
-      data.messages.forEach(function (message) {
-        self.add({ who: "bot", text: message.text, buttons: message.buttons, lang: self.lang });
+      var shownIn = data.shown_in || self.lang;
+      var offerGerman = !render && shownIn !== "de" && text.charAt(0) !== "/";
+      data.messages.forEach(function (message, index) {
+        var last = index === data.messages.length - 1;
+        self.add({ who: "bot", text: message.text, buttons: message.buttons, lang: shownIn,
+                   question: last && offerGerman ? text : null });
       });
     }, function (error) {
       self.outage = true;
