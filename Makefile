@@ -29,6 +29,7 @@ train: install ## train the model (skipped when its inputs did not change)
 	$(PY) tools/train.py
 
 run: install train ## install, train if needed, start the assistant on localhost
+	@tools/ensure-espeak.sh || echo "Read aloud stays off until espeak-ng is installed."
 	$(PY) -m bot.launcher
 
 chat: install ## chat with the running assistant in this terminal
@@ -36,6 +37,7 @@ chat: install ## chat with the running assistant in this terminal
 
 test: install train ## the whole test suite: lint, unit, translations, trained-model conversations, browser
 	$(VENV)/bin/ruff check actions bot components tools tests
+	tools/ensure-espeak.sh
 	chromium=$$(tools/ensure-chromium.sh) || exit 1; CHROMIUM=$$chromium $(PY) -m pytest
 
 test-fast: install ## only the offline unit tests (no server, no model)

@@ -45,6 +45,7 @@ from actions.catalogue import CatalogueError, Office, store
 from actions.i18n import N_, Texts, texts
 from bot.assistant import Answer, AssistantClient, AssistantUnavailableError, Button
 from bot.privacy import ConversationStore, UnsupportedStoreError, retention_days
+from bot.speech import SpeechUnavailableError, synthesise
 from bot.telegram.render import ButtonRegistry, escape, keyboard, split_text
 from bot.telegram.settings import Settings
 
@@ -62,6 +63,7 @@ COMMANDS = (
 )
 LANGUAGE_PAYLOAD = '/choose_language{{"language":"{code}"}}'
 GERMAN = "\x1fde\x1f"  # button payload prefix: show the answer to this question in German
+READ = "\x1fread\x1f"  # button payload prefix: read this answer aloud (language code, then the text)
 
 
 # --------------------------------------------------------------------------- state
@@ -223,9 +225,12 @@ async def converse(update: Update, context: Context, text: str, shown_in: str | 
             return
     if answer.language:
         state.language = answer.language
+    shown = shown_in or state.language or languages.DEFAULT
+    t = texts(state.language or languages.DEFAULT)
+    extra = [Button(t._("Vorlesen"), f"{READ}{shown}\x1f" + "\n".join(m.text for m in answer.messages))]
     if shown_in is None and state.language not in (None, languages.DEFAULT) and not text.startswith("/"):
-        t = texts(state.language or languages.DEFAULT)
-        answer.messages[-1].buttons.append(Button(t._("Auf Deutsch zeigen"), GERMAN + text))
+        extra.append(Button(t._("Auf Deutsch zeigen"), GERMAN + text))
+    answer.messages[-1].buttons.extend(extra)
     await show(context, chat.id, answer, state)
 
 
@@ -372,10 +377,28 @@ async def button(update: Update, context: Context) -> None:
             t._("Dieser Knopf gilt nicht mehr. Bitte schreiben Sie Ihre Frage einfach neu."),
         )
         return
+    if payload.startswith(READ):
+        language, _, text = payload.removeprefix(READ).partition("\x1f")
+        await read_aloud(update, context, text, language)
+        return
     if payload.startswith(GERMAN):
         await converse(update, context, payload.removeprefix(GERMAN), shown_in=languages.DEFAULT)
         return
     await converse(update, context, payload)
+
+
+async def read_aloud(update: Update, context: Context, text: str, language: str) -> None:
+    """Send the answer as a voice message, synthesised on this machine (espeak-ng, OGG/Opus)."""
+    chat_id = update.effective_chat.id
+    with suppress(TelegramError):
+        await context.bot.send_chat_action(chat_id, ChatAction.RECORD_VOICE)
+    try:
+        audio = await asyncio.to_thread(synthesise, text, language)
+    except SpeechUnavailableError as problem:
+        logger.error("read aloud failed for chat %s: %s", log_id(chat_id), problem)
+        await send_text(context, chat_id, texts(chat_language(update, context))._("Vorlesen ist gerade nicht möglich."))
+        return
+    await deliver(lambda: context.bot.send_voice(chat_id, voice=audio))
 
 
 async def not_text(update: Update, context: Context) -> None:

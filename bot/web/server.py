@@ -6,6 +6,7 @@
     POST /api/session              a new random session id, signed by this server
     POST /api/message              {session, text, language} -> the assistant's answers and the language
     POST /api/delete               {session} -> the conversation is erased from the tracker store
+    POST /api/speech               {session, text, language} -> the text read aloud, OGG/Opus
     GET  /health                   liveness
 
 Browsers on other sites may call the API only from the origins in ``WIDGET_ALLOWED_ORIGINS``. The
@@ -31,6 +32,7 @@ from actions import languages
 from actions.i18n import texts
 from bot.assistant import AssistantClient, AssistantUnavailableError
 from bot.privacy import ConversationStore
+from bot.speech import SpeechUnavailableError, synthesise
 from bot.staff.report import add_routes as add_staff_report
 from bot.web.texts import city, unavailable, widget_config
 
@@ -176,6 +178,22 @@ async def message(request: web.Request) -> web.Response:
     )
 
 
+async def speech(request: web.Request) -> web.Response:
+    """An answer read aloud (OGG/Opus), for sessions of this server only."""
+    body = await read_json(request)
+    checked_session(request, body)
+    text, language = body.get("text"), body.get("language")
+    if not isinstance(text, str) or not text.strip() or not isinstance(language, str):
+        return web.json_response({"error": "text and language are needed"}, status=400)
+    try:
+        audio = await asyncio.to_thread(synthesise, text, language)
+    except SpeechUnavailableError as problem:
+        logger.error("read aloud failed: %s", problem)
+        t = texts(languages.resolve(language) or languages.DEFAULT)
+        return web.json_response({"message": t._("Vorlesen ist gerade nicht möglich.")}, status=503)
+    return web.Response(body=audio, content_type="audio/ogg", headers={"Cache-Control": "no-store"})
+
+
 async def delete(request: web.Request) -> web.Response:
     body = await read_json(request)
     session = checked_session(request, body)
@@ -231,6 +249,7 @@ def build_app(
     app.router.add_post("/api/session", new_session)
     app.router.add_post("/api/message", message)
     app.router.add_post("/api/delete", delete)
+    app.router.add_post("/api/speech", speech)
     app.router.add_route("OPTIONS", "/api/{tail:.*}", health)  # answered by the CORS middleware
     app.router.add_get("/health", health)
     add_staff_report(app)

@@ -27,6 +27,7 @@ LABELS = {
     "typing": N_("Der Assistent schreibt …"),
     "reconnected": N_("Der Assistent ist wieder erreichbar."),
     "german": N_("Auf Deutsch zeigen"),
+    "read": N_("Vorlesen"),
 }
 
 

@@ -109,7 +109,10 @@ class FakeTelegram:
             return self._error(401, "Unauthorized")
         params: dict[str, Any] = {}
         for key, value in (await request.post()).items():
-            params[key] = json.loads(value) if key in JSON_FIELDS and isinstance(value, str) else value
+            if isinstance(value, web.FileField):  # an upload (sendVoice): keep the bytes
+                params[key] = value.file.read()
+            else:
+                params[key] = json.loads(value) if key in JSON_FIELDS and isinstance(value, str) else value
         method = request.match_info["method"]
         with self._lock:
             self.calls.append(Call(method, params))
@@ -180,6 +183,13 @@ class FakeTelegram:
         venue = {"location": {"latitude": params["latitude"], "longitude": params["longitude"]},
                  "title": params["title"], "address": params["address"]}  # fmt: skip
         return self._ok(self._message(int(params["chat_id"]), venue=venue))
+
+    async def api_sendVoice(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+        audio = params.get("voice")
+        if not isinstance(audio, bytes) or not audio.startswith(b"OggS"):
+            return self._error(400, "Bad Request: wrong file type of the voice message")
+        voice = {"file_id": "voice1", "file_unique_id": "voice1", "duration": 1, "mime_type": "audio/ogg"}
+        return self._ok(self._message(int(params["chat_id"]), voice=voice))
 
     def _message(self, chat_id: int, **content: Any) -> dict[str, Any]:
         return {"message_id": next(self._message_ids), "date": int(time.time()), "from": BOT_USER,

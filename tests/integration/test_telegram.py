@@ -289,3 +289,14 @@ def test_show_in_german_for_the_counter(api: FakeTelegram, polling_bot: Path, as
     shown = api.replies(mark, chat)[0].text
     assert "Bitte mitbringen:" in shown and "Wohnungsgeberbestätigung" in shown
     assert assistant.tracker(sender_of(chat))["slots"]["language"] == "ar"  # the conversation stays Arabic
+
+
+def test_read_aloud_sends_a_voice_message(api: FakeTelegram, polling_bot: Path) -> None:
+    chat = 1011
+    mark = api.mark()
+    api.send(chat, "Wann hat die Bibliothek offen?", language_code="de")
+    read = next(b for b in api.replies(mark, chat)[0].buttons if b["text"] == "Vorlesen")
+    mark = api.mark()
+    api.click(chat, read["callback_data"])
+    voice = api.wait_for(mark, lambda calls: len(calls) == 1, method="sendVoice", chat_id=chat)[0]
+    assert voice.params["voice"][:4] == b"OggS"

@@ -284,3 +284,13 @@ def test_show_in_german_button(browser: Browser, widget: Widget) -> None:
     assert "Bitte mitbringen:" in german
     expect(page.locator("#stadtlotse")).to_have_attribute("lang", "uk")  # the widget stays Ukrainian
     page.context.close()
+
+
+def test_read_aloud_plays_the_answer(page: Page) -> None:
+    page.locator(".stl-launcher").click()
+    ask(page, "Wann hat die Bibliothek offen?")
+    page.locator(".stl-read").last.click()
+    audio = page.locator(".stl-msg.stl-bot audio")
+    expect(audio).to_have_count(1)
+    assert audio.get_attribute("src").startswith("blob:")
+    page.wait_for_function("document.querySelector('.stl-msg audio').duration > 1")

@@ -230,9 +230,11 @@
   Widget.prototype.welcome = function () {
     var t = this.t();
     var self = this;
-    t.welcome.forEach(function (text) { self.add({ who: "bot", text: text, lang: self.lang }); });
+    t.welcome.forEach(function (text, index) {
+      self.add({ who: "bot", text: text, lang: self.lang, spoken: index === 0 });
+    });
     var privacy = t.privacy_note + (t.privacy_line ? "\n" + t.privacy_line : "");
-    this.add({ who: "bot", text: privacy, lang: this.lang });
+    this.add({ who: "bot", text: privacy, lang: this.lang, spoken: false });
   };
 
   Widget.prototype.add = function (message) {
@@ -254,17 +256,42 @@
                               text: button.title, onclick: function () { self.send(button.payload, button.title); } });
       })));
     }
-    if (message.question) {  /* the same answer in German, to show at the counter */
-      bubble.appendChild(el("div", { "class": "stl-choices" }, [
-        el("button", { type: "button", "class": "stl-choice stl-german", lang: this.lang, dir: "auto",
-                       text: this.t().german, onclick: function () {
-                         self.send(message.question, self.t().german, "de");
-                       } })
-      ]));
+    if (message.who === "bot" && message.spoken !== false) {
+      var tools = [el("button", { type: "button", "class": "stl-extra stl-read", lang: this.lang, dir: "auto",
+                                  text: this.t().read, onclick: function () { self.readAloud(message, bubble); } })];
+      if (message.question) {  /* the same answer in German, to show at the counter */
+        tools.push(el("button", { type: "button", "class": "stl-extra stl-german", lang: this.lang, dir: "auto",
+                                  text: this.t().german, onclick: function () {
+                                    self.send(message.question, self.t().german, "de");
+                                  } }));
+      }
+      bubble.appendChild(el("div", { "class": "stl-tools" }, tools));
     }
     this.log.appendChild(bubble);
     this.log.scrollTop = this.log.scrollHeight;
     return bubble;
+  };
+
+  /* Read an answer aloud: speech made on the server (espeak-ng), played here. */
+  Widget.prototype.readAloud = function (message, bubble) {
+    var self = this;
+    this.session().then(function (session) {
+      return fetch(self.server + "/api/speech", {
+        method: "POST", credentials: "omit", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ session: session, text: message.text, language: message.lang })
+      });
+    }).then(function (response) {
+      if (!response.ok) throw new Error(String(response.status));
+      return response.blob();
+    }).then(function (blob) {
+      var audio = bubble.querySelector("audio") || el("audio", { "class": "stl-audio", controls: true });
+      audio.src = URL.createObjectURL(blob);
+      bubble.appendChild(audio);
+      var playing = audio.play();
+      if (playing && playing["catch"]) playing["catch"](function () { /* autoplay refused: controls stay */ });
+    })["catch"](function () {
+      self.status.textContent = self.t().unavailable;
+    });
   };
 
   Widget.prototype.session = function (renew) {
