@@ -80,8 +80,9 @@ class Texts:
         return format_date(value, self._date_pattern, locale=self.locale)
 
     def long_date(self, value: dt.date) -> str:
-        """Day, month and year: '25. November 2026', '25 November 2026'."""
-        return format_date(value, "long", locale=self.locale)
+        """Day, month and year, '25. November 2026', without a final full stop ('2026 р.'): the sentence
+        around it ends with its own."""
+        return format_date(value, "long", locale=self.locale).rstrip(".")
 
     def weekday(self, index: int) -> str:
         """Weekday name, 0 = Monday."""
