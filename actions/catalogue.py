@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Literal
 
@@ -27,7 +27,7 @@ from actions.i18n import S_, StaffText, staff_text
 logger = logging.getLogger(__name__)
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "data" / "catalogue"
-FILES = ("city.yml", "offices.yml", "services.yml", "documents.yml", "closures.yml")
+FILES = ("city.yml", "offices.yml", "services.yml", "documents.yml", "closures.yml", "journeys.yml")
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 FRESH_DAYS_VARIABLE = "STADTLOTSE_FRESH_DAYS"  # facts checked longer ago are given as "please confirm first"
 DEFAULT_FRESH_DAYS = 180
@@ -216,6 +216,38 @@ class Closure(_Record):
         return office.id in self.offices or office.operator in self.operators
 
 
+# What a plan step may depend on; a plan asks once about each one it does not know yet.
+Condition = Literal["children", "non_eu", "asylum_seeker"]
+CONDITIONS: tuple[str, ...] = ("children", "non_eu", "asylum_seeker")
+
+
+class JourneyStep(BaseModel):
+    """One step of a first-steps plan: a service, by when, and for whom."""
+
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+
+    service: str
+    deadline: str | None = None  # German, e.g. "innerhalb von 2 Wochen nach dem Einzug (§ 17 Bundesmeldegesetz)"
+    when: list[Condition] = Field(default_factory=list)  # only if all of these are true
+    unless: list[Condition] = Field(default_factory=list)  # not if any of these is true
+
+
+class Journey(_Record):
+    """A first-steps plan for a situation ("we just arrived as refugees"), staff-edited."""
+
+    id: str = Field(regex=ID_PATTERN)
+    name: str
+    summary: str
+    steps: list[JourneyStep] = Field(min_items=1)
+
+    def conditions(self) -> list[str]:
+        """The conditions the plan's steps depend on, in the order of the steps."""
+        seen = [c for step in self.steps for c in (*step.when, *step.unless)]
+        return list(dict.fromkeys(seen))
+
+
 @dataclass(frozen=True)
 class Catalogue:
     """All staff data, cross-checked."""
@@ -226,6 +258,7 @@ class Catalogue:
     documents: dict[str, Document]
     closures: tuple[Closure, ...]
     directory: Path
+    journeys: dict[str, Journey] = field(default_factory=dict)
 
     def office_for(self, service: Service) -> Office:
         return self.offices[service.office]
@@ -458,10 +491,12 @@ def load_catalogue(directory: Path | str = DEFAULT_DIRECTORY) -> Catalogue:
     services = records("services.yml", "services", Service)
     documents = records("documents.yml", "documents", Document)
     closures = records("closures.yml", "closures", Closure)
+    journeys = records("journeys.yml", "journeys", Journey)
     for name, key, items in (
         ("offices.yml", "offices", offices),
         ("services.yml", "services", services),
         ("documents.yml", "documents", documents),
+        ("journeys.yml", "journeys", journeys),
     ):
         _unique(directory / name, roots[name], key, items, problems)
     if problems:
@@ -490,6 +525,17 @@ def load_catalogue(directory: Path | str = DEFAULT_DIRECTORY) -> Catalogue:
     for index, closure in enumerate(closures):
         for office in closure.offices:
             dangling("closures.yml", "closures", index, "offices", office, office_ids)
+    service_ids = {s.id for s in services}
+    for index, journey in enumerate(journeys):
+        for number, step in enumerate(journey.steps):
+            if step.service not in service_ids:
+                line = _line_of(roots["journeys.yml"], ["journeys", index, "steps", number, "service"])
+                problems.append(
+                    problem(
+                        "journeys.yml", line, S_("{field}: unbekannte ID „{value}“. Bekannt sind: {known}"),
+                        field="service", value=step.service, known=", ".join(sorted(service_ids)),
+                    )
+                )  # fmt: skip
     if problems:
         raise CatalogueError(problems)
 
@@ -500,6 +546,7 @@ def load_catalogue(directory: Path | str = DEFAULT_DIRECTORY) -> Catalogue:
         documents={d.id: d for d in documents},
         closures=tuple(closures),
         directory=directory,
+        journeys={j.id: j for j in journeys},
     )
 
 

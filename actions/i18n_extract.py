@@ -21,6 +21,8 @@ FIELDS = {
     ("offices", "name"): "Name of an office; the German name is shown next to it",
     ("documents", "name"): "A document people bring to an office",
     ("closures", "name"): "A day on which city offices are closed",
+    ("journeys", "name"): "Title of a first-steps plan for newcomers",
+    ("journeys", "summary"): "For whom a first-steps plan is, one plain sentence",
 }
 
 
@@ -48,6 +50,11 @@ def extract_catalogue(
                 ident = item.get("id", item.get("name", index))
                 text = " ".join(value.split())
                 yield line, "_", text, [f"{comment} ({key[:-1]} {ident})"]
+            for step in item.get("steps") or []:  # plan steps: the deadline sentence
+                if isinstance(step, dict) and isinstance(step.get("deadline"), str):
+                    line = step.lc.key("deadline")[0] + 1
+                    comment = f"By when a plan step must be done; keep the law reference (plan {item.get('id')})"
+                    yield line, "_", " ".join(step["deadline"].split()), [comment]
 
 
 def _holiday_names(city: dict[str, Any]) -> Iterator[Message]:
