@@ -94,9 +94,15 @@ class AssistantClient:
             await self._client.aclose()
             self._client = None
 
-    async def ask(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> Answer:
-        """Send ``text`` as ``sender``; the answers and the slots afterwards."""
+    async def ask(self, sender: str, text: str, hint: str | None = None, shown_in: str | None = None) -> Answer:
+        """Send ``text`` as ``sender``; the answers and the slots afterwards.
+
+        ``hint``: the channel's idea of the user's language (Telegram ``language_code``, the widget's
+        choice), for messages that do not show their language. ``shown_in``: answer this one message in
+        that language without switching the conversation ("show in German").
+        """
         body: dict[str, Any] = {"sender": sender, "message": text}
+        metadata = {key: value for key, value in (("language", hint), ("render_language", shown_in)) if value}
         if metadata:
             body["metadata"] = metadata
         try:

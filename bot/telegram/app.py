@@ -217,8 +217,7 @@ async def converse(update: Update, context: Context, text: str, shown_in: str | 
     services = context.bot_data
     async with typing(context, chat.id):
         try:
-            metadata = {key: value for key, value in (("language", hint), ("render_language", shown_in)) if value}
-            answer = await services.assistant.ask(sender_id(services.settings, chat.id), text, metadata or None)
+            answer = await services.assistant.ask(sender_id(services.settings, chat.id), text, hint, shown_in)
         except AssistantUnavailableError as problem:
             logger.warning("assistant unavailable for chat %s: %s", log_id(chat.id), problem)
             await send_text(context, chat.id, unavailable_text(texts(chat_language(update, context))))

@@ -157,8 +157,7 @@ async def message(request: web.Request) -> web.Response:
     assistant: AssistantClient = request.app["assistant"]
     sender = Sessions.sender(session)
     try:
-        metadata = {key: value for key, value in (("language", hint), ("render_language", shown_in)) if value}
-        answer = await assistant.ask(sender, text[:MAX_TEXT], metadata or None)
+        answer = await assistant.ask(sender, text[:MAX_TEXT], hint, shown_in)
     except AssistantUnavailableError as problem:
         logger.warning("assistant unavailable for web session %s: %s", sender[4:16], problem)
         code = hint or languages.DEFAULT
