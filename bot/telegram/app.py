@@ -41,9 +41,10 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from actions import languages
-from actions.catalogue import CatalogueError, Office, store
+from actions.catalogue import CatalogueError, store
 from actions.i18n import N_, Texts, texts
 from bot.assistant import Answer, AssistantClient, AssistantUnavailableError, Button
+from bot.city import city_facts
 from bot.privacy import ConversationStore, UnsupportedStoreError, retention_days
 from bot.speech import SpeechUnavailableError, synthesise
 from bot.telegram.render import ButtonRegistry, escape, keyboard, split_text
@@ -112,23 +113,6 @@ def chat_language(update: Update, context: Context) -> str:
     return languages.resolve(user.language_code if user else None) or languages.DEFAULT
 
 
-def contact_office() -> Office | None:
-    """The office every answer names as the way to a person (None if the catalogue cannot be read)."""
-    try:
-        catalogue = store().get()
-    except CatalogueError:
-        logger.exception("catalogue unavailable: Telegram answers go without the contact phone")
-        return None
-    return catalogue.offices.get(catalogue.city.contact_office)
-
-
-def city_name() -> str:
-    try:
-        return store().get().city.name
-    except CatalogueError:
-        return ""
-
-
 # --------------------------------------------------------------------------- sending
 
 
@@ -193,12 +177,12 @@ def language_keyboard(context: Context) -> InlineKeyboardMarkup | None:
 
 
 def unavailable_text(t: Texts) -> str:
-    office = contact_office()
-    if office is not None and office.phone:
+    phone = city_facts().phone
+    if phone:
         return t._(
             "Entschuldigung, ich kann gerade nicht antworten. Bitte versuchen Sie es in ein paar Minuten noch "
             "einmal. Einen Menschen erreichen Sie bei der Stadt unter Telefon {phone}.",
-            phone=t.ltr(office.phone),
+            phone=t.ltr(phone),
         )
     return t._(
         "Entschuldigung, ich kann gerade nicht antworten. Bitte versuchen Sie es in ein paar Minuten noch einmal."
@@ -264,18 +248,16 @@ async def show(context: Context, chat_id: int, answer: Answer, state: ChatState)
 async def start(update: Update, context: Context) -> None:
     """/start: say what this is (an automated assistant), link the privacy notice, offer the languages."""
     t = texts(chat_language(update, context))
-    privacy_url = None
-    with suppress(CatalogueError):
-        privacy_url = store().get().city.privacy_url
+    city = city_facts()
     lines = [
         t._(
             "Hallo! Ich bin der Stadtlotse von {city}: ein automatischer Assistent, kein Mensch. Ich sage Ihnen, "
             "welches Amt Ihnen hilft, wo es ist, wann es offen ist und was Sie mitbringen müssen.",
-            city=city_name(),
+            city=city.name,
         ),
         t._("Schreiben Sie Ihre Frage in Ihrer Sprache – oder wählen Sie unten eine Sprache."),
-        t._("Datenschutz: {url} (kurz erklärt: /privacy)", url=privacy_url)
-        if privacy_url
+        t._("Datenschutz: {url} (kurz erklärt: /privacy)", url=city.privacy_url)
+        if city.privacy_url
         else t._("Datenschutz, kurz erklärt: /privacy"),
     ]
     await send_text(context, update.effective_chat.id, "\n\n".join(lines), language_keyboard(context))
@@ -294,9 +276,10 @@ async def help_command(update: Update, context: Context) -> None:
 async def privacy(update: Update, context: Context) -> None:
     """/privacy: what is stored, for how long, and how to erase it."""
     t = texts(chat_language(update, context))
+    city = city_facts()
     lines = [
         t._("So gehen wir mit Ihren Daten um:"),
-        "• " + t._("Ihre Nachrichten gehen über Telegram an den Assistenten der Stadt {city}.", city=city_name()),
+        "• " + t._("Ihre Nachrichten gehen über Telegram an den Assistenten der Stadt {city}.", city=city.name),
         "• "
         + t.ngettext(
             "Das Gespräch wird {n} Tag gespeichert, damit der Assistent den Zusammenhang versteht. "
@@ -309,10 +292,8 @@ async def privacy(update: Update, context: Context) -> None:
         "• " + t._("Mit /delete löschen Sie Ihr Gespräch sofort."),
         "• " + t._("Telegram speichert Ihre Nachrichten auch selbst. Dafür gelten die Regeln von Telegram."),
     ]
-    with suppress(CatalogueError):
-        url = store().get().city.privacy_url
-        if url:
-            lines.append(t._("Datenschutzerklärung der Stadt: {url}", url=url))
+    if city.privacy_url:
+        lines.append(t._("Datenschutzerklärung der Stadt: {url}", url=city.privacy_url))
     await send_text(context, update.effective_chat.id, "\n".join(lines))
 
 

@@ -31,10 +31,11 @@ from aiohttp import web
 from actions import languages
 from actions.i18n import texts
 from bot.assistant import AssistantClient, AssistantUnavailableError
+from bot.city import city_facts
 from bot.privacy import ConversationStore
 from bot.speech import SpeechUnavailableError, synthesise
 from bot.staff.report import add_routes as add_staff_report
-from bot.web.texts import city, unavailable, widget_config
+from bot.web.texts import unavailable, widget_config
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +162,8 @@ async def message(request: web.Request) -> web.Response:
     except AssistantUnavailableError as problem:
         logger.warning("assistant unavailable for web session %s: %s", sender[4:16], problem)
         code = hint or languages.DEFAULT
-        return web.json_response({"error": "unavailable", "message": unavailable(texts(code), city()[2])}, status=503)
+        message = unavailable(texts(code), city_facts().phone)
+        return web.json_response({"error": "unavailable", "message": message}, status=503)
     language = languages.get(answer.language or hint)
     shown = languages.get(shown_in or language.code)
     return web.json_response(

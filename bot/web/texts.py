@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from actions import languages
-from actions.catalogue import CatalogueError, store
 from actions.i18n import N_, Texts, texts
+from bot.city import city_facts
 from bot.privacy import retention_days
 
 # Labels of the widget's controls and its fixed messages.
@@ -31,16 +31,6 @@ LABELS = {
 }
 
 
-def city() -> tuple[str, str | None, str | None]:
-    """The city's name, privacy page and contact phone (empty values if the catalogue cannot be read)."""
-    try:
-        catalogue = store().get()
-    except CatalogueError:
-        return "", None, None
-    office = catalogue.offices.get(catalogue.city.contact_office)
-    return catalogue.city.name, catalogue.city.privacy_url, office.phone if office else None
-
-
 def unavailable(t: Texts, phone: str | None) -> str:
     """The outage message: nothing is lost, try again, or call a person."""
     if phone:
@@ -58,7 +48,8 @@ def unavailable(t: Texts, phone: str | None) -> str:
 def widget_texts(code: str) -> dict[str, Any]:
     """All texts of the widget in one language."""
     t = texts(code)
-    name, privacy_url, phone = city()
+    facts = city_facts()
+    name, privacy_url, phone = facts.name, facts.privacy_url, facts.phone
     days = retention_days()
     result: dict[str, Any] = {key: t._(label) for key, label in LABELS.items()}
     result.update(
