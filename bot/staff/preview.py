@@ -19,6 +19,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import languages
+from bot.launcher import newest_model
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "data" / "rules.yml"
@@ -34,13 +35,6 @@ class Preview:
     text: str
     buttons: list[str] = field(default_factory=list)
     slots: dict[str, Any] = field(default_factory=dict)
-
-
-def newest_model() -> Path:
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        raise SystemExit("No trained model in models/: run `make train` first.")
-    return models[-1]
 
 
 def action_for(intent: str) -> str:
