@@ -6,7 +6,7 @@ from typing import Any
 
 from actions import languages
 from actions.i18n import N_, Texts, texts
-from bot.city import city_facts
+from bot.city import CityFacts, city_facts
 from bot.privacy import retention_days
 
 # Labels of the widget's controls and its fixed messages.
@@ -45,10 +45,9 @@ def unavailable(t: Texts, phone: str | None) -> str:
     )
 
 
-def widget_texts(code: str) -> dict[str, Any]:
+def widget_texts(code: str, facts: CityFacts) -> dict[str, Any]:
     """All texts of the widget in one language."""
     t = texts(code)
-    facts = city_facts()
     name, privacy_url, phone = facts.name, facts.privacy_url, facts.phone
     days = retention_days()
     result: dict[str, Any] = {key: t._(label) for key, label in LABELS.items()}
@@ -78,11 +77,12 @@ def widget_texts(code: str) -> dict[str, Any]:
 
 def widget_config() -> dict[str, Any]:
     """Languages (from the one registry) and the texts in each of them, for ``GET /api/config``."""
+    facts = city_facts()  # one catalogue read for all twelve languages
     return {
         "default": languages.DEFAULT,
         "languages": [
             {"code": lang.code, "name": lang.native_name, "dir": lang.direction, "aliases": list(lang.aliases)}
             for lang in languages.LANGUAGES.values()
         ],
-        "texts": {code: widget_texts(code) for code in languages.CODES},
+        "texts": {code: widget_texts(code, facts) for code in languages.CODES},
     }
