@@ -185,7 +185,7 @@ class StadtlotseAction(Action, abc.ABC):
             "answered action=%s intent=%s language=%s service=%s office=%s sender=%s",
             self.name(), turn.intent, turn.language, reply.service, reply.office, sender_hash(tracker),
         )  # fmt: skip
-        records().note(
+        records().note_soon(
             turn.language, reply.service, reply.unanswered is None, reason=reply.unanswered,
             text=turn.text if reply.unanswered else None, best_service=likely_service(turn),
         )  # fmt: skip

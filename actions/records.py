@@ -12,6 +12,7 @@ cost a citizen their answer.
 
 from __future__ import annotations
 
+import concurrent.futures
 import csv
 import datetime as dt
 import io
@@ -39,6 +40,7 @@ ZONE = ZoneInfo("Europe/Berlin")
 PURGE_INTERVAL = dt.timedelta(hours=1)
 # After a database failure, stop trying for a while: a dead PostgreSQL must not slow every answer down.
 RETRY_AFTER_SECONDS = 60.0
+MAX_PENDING = 1000  # notes waiting for the database; beyond this they are dropped (and counted)
 
 
 # --------------------------------------------------------------------------- redaction
@@ -261,6 +263,8 @@ class Records:
         self._purged_at: dt.datetime | None = None
         self._paused_until = 0.0
         self.dropped = 0  # notes not stored because the database was failing
+        self._pending = 0
+        self._pending_lock = threading.Lock()
 
     @property
     def engine(self) -> sa.engine.Engine:
@@ -313,6 +317,26 @@ class Records:
             if self._engine is None or isinstance(error, (sa.exc.OperationalError, sa.exc.InterfaceError)):
                 self._paused_until = time.monotonic() + RETRY_AFTER_SECONDS  # unreachable: stop trying for a while
             logger.warning("Usage record not stored, the answer was sent anyway: %s", _describe(error))
+
+    def note_soon(self, language: str, service: str | None, answered: bool, **details: Any) -> None:
+        """``note()`` on the records thread: the citizen's answer never waits for the database."""
+        with self._pending_lock:
+            if self._pending >= MAX_PENDING:
+                self.dropped += 1
+                return
+            self._pending += 1
+        future = _writer().submit(self.note, language, service, answered, **details)
+        future.add_done_callback(self._done)
+
+    def _done(self, _future: concurrent.futures.Future[None]) -> None:
+        with self._pending_lock:
+            self._pending -= 1
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Wait until every note handed to ``note_soon`` is written (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while self._pending and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def _write(self, day: dt.date, language: str, service: str, answered: bool, entry: dict[str, Any] | None) -> None:
         """Add 1 to the counter and store the entry in one transaction; retried once if a parallel
@@ -402,6 +426,17 @@ class Records:
 
 
 _records: Records | None = None
+
+
+_executor: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def _writer() -> concurrent.futures.ThreadPoolExecutor:
+    """One thread per process writes the records, in order."""
+    global _executor
+    if _executor is None:
+        _executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="records")
+    return _executor
 
 
 def records() -> Records:

@@ -74,12 +74,27 @@ def _messages(payload: Any) -> list[Message]:
     return messages
 
 
+def api_jwt(secret: str) -> str:
+    """A token for Rasa's HTTP API when it runs with ``--jwt-secret`` (production): the channels' admin role."""
+    import jwt
+
+    return str(jwt.encode({"user": {"username": "stadtlotse-channels", "role": "admin"}}, secret, algorithm="HS256"))
+
+
 class AssistantClient:
     """Talks to one Rasa server. Create it once per process; it keeps a connection pool."""
 
-    def __init__(self, url: str | None = None, token: str | None = None, timeout: float = DEFAULT_TIMEOUT):
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        jwt_secret: str | None = None,
+    ):
         self.url = (url or os.environ.get("RASA_URL") or DEFAULT_URL).rstrip("/")
         self.token = token if token is not None else os.environ.get("RASA_AUTH_TOKEN")
+        secret = jwt_secret if jwt_secret is not None else os.environ.get("RASA_JWT_SECRET")
+        self.api_headers = {"Authorization": f"Bearer {api_jwt(secret)}"} if secret else {}
         self.timeout = timeout
         self._client: httpx.AsyncClient | None = None
 
@@ -116,6 +131,16 @@ class AssistantClient:
             raise AssistantUnavailableError("the assistant answered nothing (is the action server running?)")
         return Answer(messages, await self.slots(sender))
 
+    async def ready(self) -> bool:
+        """Whether the assistant behind ``url`` takes messages: its readiness probe (production) or its root."""
+        try:
+            response = await self.client.get(f"{self.url}/webhooks/health/ready")
+            if response.status_code == 404:  # no probe channel (make run): the server being up is enough
+                response = await self.client.get(f"{self.url}/")
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
     async def slots(self, sender: str) -> dict[str, Any]:
         """The conversation's slots; empty when the tracker API is off or unreachable (answers still work)."""
         params = {"include_events": "NONE"}
@@ -123,7 +148,7 @@ class AssistantClient:
             params["token"] = self.token
         try:
             url = f"{self.url}/conversations/{quote(sender, safe='')}/tracker"
-            response = await self.client.get(url, params=params)
+            response = await self.client.get(url, params=params, headers=self.api_headers)
             response.raise_for_status()
             slots = response.json().get("slots") or {}
         except (httpx.HTTPError, ValueError, AttributeError) as error:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.model_check import ModelError, check_model
 from bot.telegram.settings import Settings, SettingsError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,6 +182,10 @@ def main() -> int:
                 f"Stop it, or choose another port: {variable}=<port> make run"
             )
     telegram_config = telegram_settings()
+    try:
+        check_model(newest_model())
+    except ModelError as error:
+        raise SystemExit(f"Not started: {error}") from None
     services = build_services(args.host, args.port, args.action_port, args.web_port, token, telegram_config)
     stopping = False
 

@@ -56,6 +56,10 @@ class ConversationStore:
             from rasa.core.tracker_store import TrackerStore
             from rasa.core.utils import AvailableEndpoints
 
+            from bot.environment import fill_production_defaults
+
+            fill_production_defaults()  # deploy/endpoints.yml reads them; cron jobs may not set them all
+
             config = AvailableEndpoints.read_endpoints(str(self.endpoints)).tracker_store
             store = TrackerStore.create(config)
             self._store = getattr(store, "_tracker_store", store)  # unwrap Rasa's async adapter
@@ -129,7 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     erase = commands.add_parser("erase", help="delete one conversation (GDPR erasure)")
     erase.add_argument("sender_id")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING)
+    from bot import logs
+
+    logs.configure("retention", logging.WARNING)  # JSON in production; library warnings not printed
     store = ConversationStore(args.endpoints)
     try:
         if args.command == "purge":

@@ -13,6 +13,7 @@ import sys
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
+from bot import logs
 from bot.telegram.app import build_application, set_commands
 from bot.telegram.settings import Settings, SettingsError
 from bot.telegram.webhook import WebhookServer
@@ -38,12 +39,11 @@ class RedactSecrets(logging.Filter):
 
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure("telegram")
     redact = RedactSecrets(settings.token, settings.webhook_secret)
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # (logs.configure keeps httpx at WARNING: it logs every request URL at INFO, and Bot API URLs contain the token)
 
 
 async def run(settings: Settings) -> None:

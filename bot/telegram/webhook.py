@@ -2,7 +2,8 @@
 
 Requests without the right ``X-Telegram-Bot-Api-Secret-Token`` are refused with 403 (constant-time
 comparison) and never reach a handler; an ``update_id`` seen before is acknowledged and dropped, so a
-redelivered update gets one answer, not two. ``GET /health`` says whether the bot is running.
+redelivered update gets one answer, not two. ``GET /health`` says whether the bot is running, ``GET /ready``
+also whether the assistant answers.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class WebhookServer:
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_post(self.path, self.receive)
         app.router.add_get("/health", self.health)
+        app.router.add_get("/ready", self.ready)
         return app
 
     async def start(self) -> None:
@@ -82,6 +84,12 @@ class WebhookServer:
         update = Update.de_json(data, self.application.bot)
         await self.application.update_queue.put(update)
         return web.Response(text="ok")
+
+    async def ready(self, _request: web.Request) -> web.Response:
+        """Ready: the bot runs and the assistant behind it answers its readiness probe."""
+        if self.application.running and await self.application.bot_data.assistant.ready():
+            return web.json_response({"status": "ready"})
+        return web.json_response({"status": "not ready"}, status=503)
 
     async def health(self, _request: web.Request) -> web.Response:
         running = self.application.running

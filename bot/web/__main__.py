@@ -10,16 +10,16 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 from aiohttp import web
 
+from bot import logs
 from bot.web.server import WidgetSettings, build_app
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure("web")
     try:
         settings = WidgetSettings.from_environment()
     except ValueError as error:

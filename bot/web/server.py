@@ -7,7 +7,7 @@
     POST /api/message              {session, text, language} -> the assistant's answers and the language
     POST /api/delete               {session} -> the conversation is erased from the tracker store
     POST /api/speech               {session, text, language} -> the text read aloud, OGG/Opus
-    GET  /health                   liveness
+    GET  /health, /ready           liveness; readiness (the assistant behind it answers its probe)
 
 Browsers on other sites may call the API only from the origins in ``WIDGET_ALLOWED_ORIGINS``. The
 session id lives in the browser's sessionStorage only; no cookies. Logs show a hash of the session.
@@ -213,6 +213,12 @@ async def delete(request: web.Request) -> web.Response:
     )
 
 
+async def ready(request: web.Request) -> web.Response:
+    if await request.app["assistant"].ready():
+        return web.json_response({"status": "ready"})
+    return web.json_response({"status": "assistant not ready"}, status=503)
+
+
 async def health(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
@@ -253,5 +259,6 @@ def build_app(
     app.router.add_post("/api/speech", speech)
     app.router.add_route("OPTIONS", "/api/{tail:.*}", health)  # answered by the CORS middleware
     app.router.add_get("/health", health)
+    app.router.add_get("/ready", ready)
     add_staff_report(app)
     return app

@@ -1,0 +1,63 @@
+"""Rasa and the action server as production runs them: secrets from the environment, JSON logs throughout.
+
+    python -m bot.rasa_server run --enable-api ...     # = rasa run ..., plus --jwt-secret $RASA_JWT_SECRET
+    python -m bot.rasa_server sdk --actions actions ... # = python -m rasa_sdk ...
+
+A command line can be read by every user of the machine (``ps``), the environment of a process cannot: the
+JWT secret is added here, inside the process. With ``STADTLOTSE_LOG_FORMAT=json`` two more things: Rasa
+installs coloured text logging on the root logger *after* reading ``--logging-config-file``, and Sanic
+configures its own text handlers when the app is created; both are turned into the JSON records of
+``deploy/logging.yml`` (bot/logs.py).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+
+
+def _json_logs_everywhere(kind: str) -> None:
+    import sanic.log
+
+    # Sanic switches deprecation warnings back on at import ("once"); libraries' warnings at import time
+    # would be the only lines of the log that are not JSON records.
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    if kind != "sdk":
+        import rasa.utils.io
+
+        rasa.utils.io.configure_colored_logging = lambda *_args, **_kwargs: None
+    sanic_config = sanic.log.LOGGING_CONFIG_DEFAULTS  # changed in place: sanic.app holds a reference
+    sanic_config.clear()
+    sanic_config.update({
+        "version": 1,
+        "disable_existing_loggers": False,
+        "loggers": {  # no handlers of their own: records go to the root logger's JSON handler
+            "sanic.root": {"level": "INFO", "propagate": True},
+            "sanic.error": {"level": "INFO", "propagate": True},
+            "sanic.access": {"level": "WARNING", "propagate": True},
+        },
+    })  # fmt: skip
+
+
+def main() -> None:
+    kind, arguments = (sys.argv[1:2] or ["run"])[0], sys.argv[2:]
+    if os.environ.get("STADTLOTSE_LOG_FORMAT") == "json":
+        _json_logs_everywhere(kind)
+    if kind == "sdk":
+        from rasa_sdk.__main__ import main as sdk_main
+
+        sys.argv = ["rasa_sdk", *arguments]
+        sdk_main()
+        return
+    secret = os.environ.get("RASA_JWT_SECRET")
+    if secret and "--jwt-secret" not in arguments:
+        arguments += ["--jwt-secret", secret]
+    sys.argv = ["rasa", kind, *arguments]
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
