@@ -9,19 +9,23 @@ stored, in 2 of 4 runs (tests/integration/test_production.py).
 
 Here every read-change-write of a lock runs in a Redis transaction (``WATCH``/``MULTI``/``EXEC``, retried
 when another replica changed the key in between), so tickets are handed out one by one across all
-replicas. Configured in deploy/endpoints.yml as ``type: bot.lock_store.AtomicRedisLockStore``.
+replicas. The Redis round trips run in a worker thread, not on the replica's event loop. Configured in
+deploy/endpoints.yml as ``type: bot.lock_store.AtomicRedisLockStore``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import Any, Callable, TypeVar
+from contextlib import asynccontextmanager
+from typing import Any, AsyncGenerator, Callable, TypeVar
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 Result = TypeVar("Result")
+WAIT_SECONDS = 0.05
 KEY_EXPIRY_SECONDS = 3600  # a lock nobody cleans up (replica killed) disappears on its own
 
 
@@ -50,6 +54,18 @@ class AtomicRedisLockStore(RedisLockStore):
             return result
 
         return self.red.transaction(attempt, key, value_from_callable=True)
+
+    @asynccontextmanager
+    async def lock(
+        self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME, wait_time_in_seconds: float = WAIT_SECONDS
+    ) -> AsyncGenerator[TicketLock, None]:
+        """Rasa's ``lock``, with the Redis round trips in a worker thread instead of on the event loop, and
+        a shorter wait between attempts (Rasa: 1 s) — a person's second message waits 50 ms, not a second."""
+        ticket = await asyncio.to_thread(self.issue_ticket, conversation_id, lock_lifetime)
+        try:
+            yield await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
+        finally:
+            await asyncio.to_thread(self.cleanup, conversation_id, ticket)
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         def change(lock: TicketLock | None) -> tuple[TicketLock | None, int]:

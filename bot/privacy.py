@@ -68,13 +68,13 @@ class ConversationStore:
     def erase(self, sender_id: str) -> int:
         """Delete everything stored about ``sender_id``; the number of records removed."""
         store = self.store
-        kind = type(store).__name__
-        if kind == "SQLTrackerStore":
+        kind, kinds = type(store).__name__, {cls.__name__ for cls in type(store).__mro__}
+        if "SQLTrackerStore" in kinds:
             with store.session_scope() as session:
                 removed = session.query(store.SQLEvent).filter(store.SQLEvent.sender_id == sender_id).delete()
                 session.commit()
             return int(removed)
-        if kind == "RedisTrackerStore":
+        if "RedisTrackerStore" in kinds:
             return int(store.red.delete(store.key_prefix + sender_id))
         raise UnsupportedStoreError(self._unsupported(kind))
 
@@ -82,8 +82,8 @@ class ConversationStore:
         """Delete every conversation whose last event is older than ``days`` days; how many."""
         cutoff = time.time() - days * 86400
         store = self.store
-        kind = type(store).__name__
-        if kind == "SQLTrackerStore":
+        kind, kinds = type(store).__name__, {cls.__name__ for cls in type(store).__mro__}
+        if "SQLTrackerStore" in kinds:
             import sqlalchemy as sa
 
             event = store.SQLEvent
@@ -100,7 +100,7 @@ class ConversationStore:
                     session.query(event).filter(event.sender_id.in_(chunk)).delete(synchronize_session=False)
                 session.commit()
             return len(senders)
-        if kind == "RedisTrackerStore":
+        if "RedisTrackerStore" in kinds:
             removed = 0
             for key in store.red.scan_iter(store.key_prefix + "*"):
                 if _last_timestamp(store.red.get(key)) < cutoff:
