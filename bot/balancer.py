@@ -35,12 +35,14 @@ logger = logging.getLogger(__name__)
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host", "content-length"}
 CHECK_EVERY = 1.0
+SLOW_PROBES_TOLERATED = 5
 
 
 @dataclass
 class Replica:
     url: str
     ready: bool = False
+    slow_probes: int = 0
     last_change: float = field(default_factory=time.monotonic)
 
     def mark(self, ready: bool, reason: str) -> None:
@@ -95,10 +97,17 @@ class Balancer:
         await asyncio.gather(*(self._check(replica) for replica in self.replicas))
 
     async def _check(self, replica: Replica) -> None:
+        """A refused connection or a "not ready" answer takes a replica out at once; a slow probe only after
+        ``SLOW_PROBES_TOLERATED`` in a row (a busy replica answers its probe late, and is still working)."""
         try:
             async with self.session.get(replica.url + self.ready_path, timeout=aiohttp.ClientTimeout(total=2)) as r:
+                replica.slow_probes = 0
                 replica.mark(r.status == 200, f"readiness {r.status}")
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        except asyncio.TimeoutError:
+            replica.slow_probes += 1
+            if replica.slow_probes > SLOW_PROBES_TOLERATED:
+                replica.mark(False, f"readiness probe unanswered {replica.slow_probes} times")
+        except aiohttp.ClientError as error:
             replica.mark(False, type(error).__name__)
 
     def _next_ready(self, tried: set[int]) -> Replica | None:

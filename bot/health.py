@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from typing import Any, Awaitable, Callable
 
@@ -24,6 +25,30 @@ from sanic.response import HTTPResponse
 logger = logging.getLogger(__name__)
 
 WARM_UP = ("Hallo", "Wo melde ich mich an?", "Is the town hall open today?", "أين مكتب الأجانب؟", "Де Jobcenter?")
+
+
+EXPECTED_STORES = "STADTLOTSE_EXPECTED_STORES"  # "TrackerStoreClass,LockStoreClass", set by bot/production.py
+
+
+def wrong_stores(agent: Any) -> str | None:
+    """Why this replica must not serve, if its stores are not the configured ones.
+
+    Rasa falls back to in-memory stores with only a warning when a configured store class cannot be
+    imported; such a replica answers, but keeps conversations to itself. Production says which classes
+    it configured, and a replica with others stops at once with this message.
+    """
+    expected = [name for name in os.environ.get(EXPECTED_STORES, "").split(",") if name]
+    if not expected:
+        return None
+    tracker_store = getattr(agent.tracker_store, "_tracker_store", agent.tracker_store)  # Rasa's wrappers
+    tracker_store = getattr(tracker_store, "_tracker_store", tracker_store)
+    actual = [type(tracker_store).__name__, type(agent.lock_store).__name__]
+    if actual != expected:
+        return (
+            f"Stores are {', '.join(actual)} instead of {', '.join(expected)}: a configured store could not be "
+            "loaded (see the warning above). This replica stops instead of keeping conversations in its memory."
+        )
+    return None
 
 
 class HealthChannel(InputChannel):
@@ -42,6 +67,10 @@ class HealthChannel(InputChannel):
             while agent is None or not agent.is_ready():  # the model loads in before_server_start
                 await asyncio.sleep(0.2)
                 agent = getattr(app.ctx, "agent", None)
+            problem = wrong_stores(agent)
+            if problem:  # a replica on its own memory would answer but forget: never take traffic
+                logger.critical(problem)
+                os._exit(3)
             for text in WARM_UP:
                 await agent.parse_message(text)
             state["ready"], state["since"] = True, time.time()

@@ -70,11 +70,15 @@ def environment() -> dict[str, str]:
     env.update({
         logs.LOG_FORMAT_VARIABLE: env.get(logs.LOG_FORMAT_VARIABLE, "json"),
         "FORCE_JSON_LOGGING": "1",
-        "PYTHONWARNINGS": "ignore",  # libraries' deprecation warnings at import time are not log lines
+        "PYTHONWARNINGS": "ignore",
+        "TF_CPP_MIN_LOG_LEVEL": "2",  # TensorFlow's C++ start-up notices are not log records
+        "OPENBLAS_NUM_THREADS": "1",  # one thread per process: measured, BLAS threads only spun (helper report)
+        "OMP_NUM_THREADS": "1",  # libraries' deprecation warnings at import time are not log lines
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "RASA_TELEMETRY_ENABLED": "false",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         "STADTLOTSE_ENDPOINTS": str(DEPLOY / "endpoints.yml"),
+        "STADTLOTSE_EXPECTED_STORES": "ThreadedSQLTrackerStore,AtomicRedisLockStore",  # bot/health.py checks
     })  # fmt: skip
     return env
 

@@ -5,7 +5,9 @@ conversation waits for PostgreSQL (the query, the count of stored events, the co
 replica's event loop can do nothing else. Under load (tools/loadtest.py, 200 users) a replica was busy
 81 % of a core yet saturated: the rest was waiting on the database. Here the same statements run in a
 worker thread, so waits overlap with other conversations' work. One conversation is still handled by one
-message at a time (the lock store), so nothing about ordering changes.
+message at a time (the lock store), so nothing about ordering changes. Two more measured savings: the new
+events go in as one multi-row INSERT instead of one ORM object each, and the count query Rasa runs before
+every save (how many events of this session are stored?) is answered from the retrieval just before it.
 
 Configured in deploy/endpoints.yml as ``type: bot.tracker_store.ThreadedSQLTrackerStore``.
 """
@@ -13,12 +15,16 @@ Configured in deploy/endpoints.yml as ``type: bot.tracker_store.ThreadedSQLTrack
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from typing import Any
 
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.constants import INTENT_NAME_KEY
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+STORED = "_stadtlotse_stored_events"
 
 
 class ThreadedSQLTrackerStore(SQLTrackerStore):
@@ -33,27 +39,38 @@ class ThreadedSQLTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             rows = self._event_query(session, sender_id, fetch_events_from_all_sessions).all()
             events = [json.loads(row.data) for row in rows]
-        if self.domain and events:
-            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
-        return None
+        if not (self.domain and events):
+            return None
+        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        if not fetch_events_from_all_sessions:
+            # What Rasa's save would count again with a query: the events of this session already stored.
+            # Valid until this tracker is saved once (the lock keeps other writers out meanwhile).
+            setattr(tracker, STORED, len(events))
+        return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
         await asyncio.to_thread(self._save_blocking, tracker)
 
     def _save_blocking(self, tracker: DialogueStateTracker) -> None:
-        """Rasa's own ``save``: append the events the database does not have yet."""
+        """Rasa's own ``save`` (append the events the database does not have yet), as one multi-row INSERT."""
         with self.session_scope() as session:
-            for event in list(self._additional_events(session, tracker)):
+            stored = tracker.__dict__.pop(STORED, None)
+            if stored is None:
+                new_events = list(self._additional_events(session, tracker))
+            else:
+                new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+            rows = []
+            for event in new_events:
                 data = event.as_dict()
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
-                )
+                rows.append({
+                    "sender_id": tracker.sender_id,
+                    "type_name": event.type_name,
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    "action_name": data.get("name"),
+                    "data": json.dumps(data),
+                })  # fmt: skip
+            if rows:
+                session.execute(sa.insert(self.SQLEvent.__table__), rows)
             session.commit()

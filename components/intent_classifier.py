@@ -27,6 +27,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 from components import storage
+from components.fast_features import FastPipeline
 from components.language_classifier import example_language
 from components.normalize import normalize
 
@@ -144,10 +145,17 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             state = storage.load(directory / MODEL_FILE_NAME)
         return cls(config, model_storage, resource, state["pipeline"])
 
+    @property
+    def fast(self) -> FastPipeline:
+        """The fitted pipeline with per-message features (components/fast_features.py), built on first use."""
+        if getattr(self, "_fast", None) is None or self._fast_for is not self.pipeline:
+            self._fast, self._fast_for = FastPipeline(self.pipeline), self.pipeline
+        return self._fast
+
     def rank(self, texts: list[str]) -> list[list[tuple[str, float]]]:
         """Every intent with its confidence, best first, for each text."""
         assert self.pipeline is not None
-        margins = self.pipeline.decision_function([normalize(t) for t in texts])
+        margins = self.fast.decision_function([normalize(t) for t in texts])
         scaled = margins * self.component_config["confidence_scale"]
         scaled -= scaled.max(axis=1, keepdims=True)
         probabilities = np.exp(scaled)

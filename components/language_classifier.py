@@ -35,6 +35,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from components import storage
+from components.fast_features import FastPipeline
 from components.normalize import normalize
 
 logger = logging.getLogger(__name__)
@@ -224,12 +225,19 @@ class LanguageClassifier(GraphComponent):
             return None
         return str(code)
 
+    @property
+    def fast(self) -> FastPipeline:
+        """The fitted pipeline with per-message features (components/fast_features.py), built on first use."""
+        if getattr(self, "_fast", None) is None or self._fast_for is not self.pipeline:
+            self._fast, self._fast_for = FastPipeline(self.pipeline), self.pipeline
+        return self._fast
+
     def rank(self, text: str) -> list[tuple[str, float]]:
         """All our languages with probabilities, best first."""
         languages = self.languages
         log_p = np.zeros(len(languages))
         if self.pipeline is not None:
-            log_p += np.log(self.pipeline.predict_proba([text])[0] + 1e-9)
+            log_p += np.log(self.fast.predict_proba([text])[0] + 1e-9)
         content = " ".join(self.content_words(text))
         if sum(ch.isalpha() for ch in content) >= 2:
             scores = dict(_langid(languages).rank(content))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import signal
 import socket
 import subprocess
 import sys
@@ -11,11 +13,14 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterator
+
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "integration-test-token"
@@ -226,3 +231,185 @@ class TcpProxy:
     def close(self) -> None:
         self.down()
         self._listener.close()
+
+
+POSTGRES = ("127.0.0.1", 5432)
+REDIS = ("127.0.0.1", 6379)
+
+
+def reachable(address: tuple[str, int]) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(2)
+        return probe.connect_ex(address) == 0
+
+
+def free_port_block(size: int = 30) -> int:
+    """A base port with ``size`` free ports after it (the topology numbers its processes from it)."""
+    for _ in range(200):
+        base = random.randrange(20000, 50000, 50)
+        sockets = []
+        try:
+            for port in range(base, base + size):
+                sock = socket.socket()
+                sock.bind(("127.0.0.1", port))
+                sockets.append(sock)
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise RuntimeError("no block of free ports")
+
+
+def http(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None, timeout: float = 30) -> Any:
+    """(status, parsed JSON body) of one request."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data, {"Content-Type": "application/json", **(headers or {})}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        payload = error.read()
+        try:
+            return error.code, json.loads(payload or b"null")
+        except ValueError:
+            return error.code, payload.decode(errors="replace")
+
+
+@dataclass
+class Topology:
+    process: subprocess.Popen[bytes]
+    base: int
+    state_file: Path
+    log_file: Path
+    database_url: str  # direct, not through the relay: what the tests inspect
+    env: dict[str, str]
+    postgres: TcpProxy | None
+    redis: TcpProxy | None
+    jwt: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        from bot.assistant import api_jwt
+
+        self.jwt = api_jwt(self.env["RASA_JWT_SECRET"])
+
+    @property
+    def public(self) -> str:
+        return f"http://127.0.0.1:{self.base}"
+
+    @property
+    def internal(self) -> str:
+        return f"http://127.0.0.1:{self.base + 1}"
+
+    @property
+    def web(self) -> str:
+        return f"http://127.0.0.1:{self.base + 3}"
+
+    def replica(self, number: int) -> str:
+        return f"http://127.0.0.1:{self.base + 10 + number}"
+
+    def state(self) -> dict[str, Any]:
+        return dict(json.loads(self.state_file.read_text(encoding="utf-8")))
+
+    def pid(self, name: str) -> int:
+        return int(self.state()[name]["pid"])
+
+    def send(self, sender: str, text: str, base: str | None = None) -> list[dict[str, Any]]:
+        url = f"{base or self.public}/webhooks/rest/webhook"
+        status, answers = http("POST", url, {"sender": sender, "message": text})
+        assert status == 200, answers
+        return list(answers)
+
+    def tracker(self, sender: str, base: str | None = None) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {self.jwt}"}
+        status, tracker = http("GET", f"{base or self.internal}/conversations/{sender}/tracker", headers=headers)
+        assert status == 200, tracker
+        return dict(tracker)
+
+    def user_texts(self, sender: str) -> list[str]:
+        return [e["text"] for e in self.tracker(sender)["events"] if e["event"] == "user"]
+
+    def stored_events(self, sender: str) -> int:
+        engine = sa.create_engine(self.database_url)
+        try:
+            with engine.connect() as connection:
+                query = sa.text("SELECT count(*) FROM events WHERE sender_id = :s")
+                return int(connection.execute(query, {"s": sender}).scalar_one())
+        finally:
+            engine.dispose()
+
+    def widget_session(self) -> str:
+        status, body = http("POST", f"{self.web}/api/session", {})
+        assert status == 200
+        return str(body["session"])
+
+    def widget_ask(self, session: str, text: str, language: str) -> tuple[int, Any, float]:
+        started = time.monotonic()
+        status, body = http("POST", f"{self.web}/api/message", {"session": session, "text": text, "language": language})
+        return status, body, time.monotonic() - started
+
+    def wait_ready(self, url: str, timeout: float = 240) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"the topology stopped:\n{self.log_file.read_text(errors='replace')[-4000:]}")
+            try:
+                if http("GET", url, timeout=3)[0] == 200:
+                    return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.5)
+        raise AssertionError(f"{url} not ready after {timeout} s")
+
+    def log(self) -> str:
+        return self.log_file.read_text(encoding="utf-8", errors="replace")
+
+
+
+@contextmanager
+def running_topology(
+    folder: Path, replicas: int, env: dict[str, str] | None = None,
+    postgres: TcpProxy | None = None, redis: TcpProxy | None = None,
+) -> Iterator[Topology]:
+    """``python -m bot.production`` with ``replicas`` Rasa replicas and as many action servers, on a fresh
+    database of the machine's PostgreSQL (dropped afterwards), reached through the relays if given."""
+    database = f"stadtlotse_test_{uuid.uuid4().hex[:8]}"
+    postgres_port = postgres.port if postgres else POSTGRES[1]
+    base = free_port_block()
+    full_env = {
+        **os.environ,
+        "STADTLOTSE_DATABASE_URL": f"postgresql://postgres@127.0.0.1:{postgres_port}/{database}",
+        "STADTLOTSE_REDIS_HOST": "127.0.0.1",
+        "STADTLOTSE_REDIS_PORT": str(redis.port if redis else REDIS[1]),
+        "STADTLOTSE_REDIS_DB": "2",
+        "RASA_JWT_SECRET": uuid.uuid4().hex,
+        "STADTLOTSE_LOG_FORMAT": "json",
+        **(env or {}),
+    }
+    full_env.pop("TELEGRAM_TOKEN", None)
+    full_env.pop("STADTLOTSE_RECORDS_DB", None)  # production keeps the records in the same database
+    log_file, state_file = folder / "topology.log", folder / "state.json"
+    command = [sys.executable, "-m", "bot.production", "--replicas", str(replicas),
+               "--action-replicas", str(replicas), "--port", str(base), "--internal-port", str(base + 1),
+               "--action-port", str(base + 2), "--web-port", str(base + 3), "--replica-port-base", str(base + 10),
+               "--action-port-base", str(base + 20), "--state", str(state_file)]  # fmt: skip
+    with open(log_file, "wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    running = Topology(process, base, state_file, log_file, f"postgresql://postgres@127.0.0.1:5432/{database}",
+                       full_env, postgres, redis)  # fmt: skip
+    try:
+        running.wait_ready(f"{running.public}/balancer/ready", timeout=300)
+        running.wait_ready(f"{running.web}/ready")
+        yield running
+    finally:
+        process.send_signal(signal.SIGCONT)
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        admin = sa.create_engine("postgresql://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        admin.dispose()
