@@ -9,7 +9,7 @@ STAMP   := $(VENV)/.installed
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install run chat train test test-fast bench translations translations-report check preview check-translations lint lock clean
+.PHONY: help install run run-prod chat train test test-fast bench bench-production translations translations-report check preview check-translations lint lock clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -32,6 +32,9 @@ run: install train ## install, train if needed, start the assistant on localhost
 	@tools/ensure-espeak.sh || echo "Read aloud stays off until espeak-ng is installed."
 	$(PY) -m bot.launcher
 
+run-prod: install train ## the production topology on this machine: Rasa replicas, PostgreSQL, Redis (README)
+	$(PY) -m bot.production
+
 chat: install ## chat with the running assistant in this terminal
 	$(PY) -m bot.console
 
@@ -43,8 +46,12 @@ test: install train ## the whole test suite: lint, unit, translations, trained-m
 test-fast: install ## only the offline unit tests (no server, no model)
 	$(PY) -m pytest -m "not integration"
 
-bench: install train ## benchmark against Rasa's default pipeline: accuracy, language, latency, memory
+bench: install train ## benchmarks: accuracy, language, latency, memory vs Rasa's default; load on production; pip-audit
 	$(PY) tools/bench.py
+	$(PY) tools/bench_production.py
+
+bench-production: install train ## only the production load benchmark (1 and 2 replicas) and pip-audit
+	$(PY) tools/bench_production.py
 
 translations: install ## extract German texts, update all catalogs, compile them
 	$(PYBABEL) -q extract -F babel.cfg -o locales/messages.pot --add-comments=Translators: --no-wrap \

@@ -115,6 +115,22 @@ def check_database(url: str) -> None:
     logger.info("created database %s", target.database)
 
 
+def create_tables(url: str, records_url: str) -> None:
+    """Rasa's events table and the usage records, created once here: replicas that start together would
+    otherwise race to CREATE TABLE on a new database, and all but one of them crash."""
+    import sqlalchemy as sa
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    from actions.records import Records
+
+    engine = sa.create_engine(url)
+    try:
+        SQLTrackerStore.Base.metadata.create_all(engine)
+    finally:
+        engine.dispose()
+    Records(records_url).engine  # noqa: B018 (creating the engine creates the tables)
+
+
 def check_redis(env: dict[str, str]) -> None:
     import redis
 
@@ -224,6 +240,7 @@ def main() -> int:
         model = args.model or newest_model()
         check_model(model)
         check_database(env["STADTLOTSE_DATABASE_URL"])
+        create_tables(env["STADTLOTSE_DATABASE_URL"], env["STADTLOTSE_RECORDS_DB"])
         check_redis(env)
         services = build(model, ports, args.replicas, args.action_replicas, args.host)
     except (ModelError, TopologyError) as error:
@@ -243,6 +260,8 @@ def supervise(services: list[Service], state: Path | None, ports: Ports, host: s
         write_state(state, services)
         for service in services:
             service.wait_ready(timeout=300)
+        if state is not None:  # every process answered its readiness probe: the whole topology is up
+            state.with_suffix(".ready").write_text(time.strftime("%Y-%m-%dT%H:%M:%S"), encoding="utf-8")
         print(
             f"""
 Stadtlotse (production topology) is running: {sum(s.name.startswith('rasa-') for s in services)} Rasa replicas,

@@ -1,5 +1,5 @@
 """Rasa and the action server as production runs them: secrets from the environment, JSON logs throughout,
-and two measured hot spots of Rasa 3.6 removed (py-spy and cProfile under tools/loadtest.py).
+and three measured hot spots of Rasa 3.6 removed (py-spy and cProfile under tools/loadtest.py).
 
     python -m bot.rasa_server run --enable-api ...     # = rasa run ..., plus --jwt-secret $RASA_JWT_SECRET
     python -m bot.rasa_server sdk --actions actions ... # = python -m rasa_sdk ...
@@ -75,6 +75,41 @@ def _run_graphs_without_a_scheduler() -> None:
     dask.get = dask.core.get
 
 
+def _one_http_client_for_the_action_server() -> None:
+    """Rasa builds a new aiohttp ClientSession (connector, cookie jar, timeouts) for every call to the action
+    server and closes it again: 5 % of a replica's CPU under load. One session per endpoint and event loop
+    instead, with a new connection per request as before (no kept-alive socket can go stale)."""
+    import asyncio
+
+    import aiohttp
+    from rasa.utils import endpoints
+
+    sessions: dict[tuple[int, int], aiohttp.ClientSession] = {}
+    rasa_session = endpoints.EndpointConfig.session
+
+    class SharedSession:
+        def __init__(self, config: endpoints.EndpointConfig):
+            self.config = config
+
+        async def __aenter__(self) -> aiohttp.ClientSession:
+            key = (id(self.config), id(asyncio.get_running_loop()))
+            session = sessions.get(key)
+            if session is None or session.closed:
+                template = rasa_session(self.config)  # Rasa's own headers, auth and timeout
+                session = aiohttp.ClientSession(
+                    headers=template._default_headers, auth=template._default_auth, timeout=template.timeout,
+                    connector=aiohttp.TCPConnector(force_close=True),
+                )  # fmt: skip
+                await template.close()
+                sessions[key] = session
+            return session
+
+        async def __aexit__(self, *_exc: object) -> None:
+            return None
+
+    endpoints.EndpointConfig.session = lambda self: SharedSession(self)
+
+
 def main() -> None:
     kind, arguments = (sys.argv[1:2] or ["run"])[0], sys.argv[2:]
     if os.environ.get("STADTLOTSE_LOG_FORMAT") == "json":
@@ -91,6 +126,7 @@ def main() -> None:
     sys.argv = ["rasa", kind, *arguments]
     _validate_action_results_with_one_compiled_schema()
     _run_graphs_without_a_scheduler()
+    _one_http_client_for_the_action_server()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()
