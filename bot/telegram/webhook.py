@@ -11,7 +11,9 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import os
 from collections import OrderedDict
+from urllib.parse import quote
 
 from aiohttp import web
 from telegram import Update
@@ -38,6 +40,43 @@ class RecentUpdates:
             self._seen.popitem(last=False)
         return True
 
+    async def claim(self, update_id: int) -> bool:
+        """``first_time`` with the interface of ``SharedRecentUpdates``."""
+        return self.first_time(update_id)
+
+
+class SharedRecentUpdates:
+    """Update ids seen by any bot process, in Redis (production): a redelivered update is answered once even
+    after a restart, or when another process took it the first time. Redis down: the local memory decides."""
+
+    KEY = "stadtlotse:telegram:update:"
+    KEEP_SECONDS = 24 * 3600  # Telegram gives up redelivering long before
+
+    def __init__(self, url: str):
+        import redis.asyncio
+
+        self.redis = redis.asyncio.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.local = RecentUpdates()
+
+    async def claim(self, update_id: int) -> bool:
+        first_here = self.local.first_time(update_id)
+        try:
+            return bool(await self.redis.set(f"{self.KEY}{update_id}", 1, nx=True, ex=self.KEEP_SECONDS))
+        except Exception as error:  # noqa: BLE001 (any Redis failure: answer rather than drop)
+            logger.warning("Redis not reachable for update ids (%s); this process decides alone", type(error).__name__)
+            return first_here
+
+
+def recent_updates() -> RecentUpdates | SharedRecentUpdates:
+    """Shared through Redis when production configures it (``STADTLOTSE_REDIS_HOST``), else in memory."""
+    host = os.environ.get("STADTLOTSE_REDIS_HOST")
+    if not host:
+        return RecentUpdates()
+    password = os.environ.get("STADTLOTSE_REDIS_PASSWORD") or ""
+    auth = f":{quote(password, safe='')}@" if password else ""
+    port, db = os.environ.get("STADTLOTSE_REDIS_PORT", "6379"), os.environ.get("STADTLOTSE_REDIS_DB", "1")
+    return SharedRecentUpdates(f"redis://{auth}{host}:{port}/{db}")
+
 
 class WebhookServer:
     """Receives Telegram's POSTs on ``path`` and queues them for the application."""
@@ -48,7 +87,7 @@ class WebhookServer:
         self.secret = secret.encode()
         self.listen = listen
         self.port = port
-        self.recent = RecentUpdates()
+        self.recent = recent_updates()
         self._runner: web.AppRunner | None = None
 
     def web_app(self) -> web.Application:
@@ -78,7 +117,7 @@ class WebhookServer:
             update_id = int(data["update_id"])
         except (ValueError, KeyError, TypeError):
             return web.Response(status=400, text="not a Telegram update")
-        if not self.recent.first_time(update_id):
+        if not await self.recent.claim(update_id):
             logger.info("update %d delivered again; already processed", update_id)
             return web.Response(text="ok")
         update = Update.de_json(data, self.application.bot)

@@ -378,7 +378,7 @@ def running_topology(
     postgres_port = postgres.port if postgres else POSTGRES[1]
     base = free_port_block()
     full_env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")},
         "STADTLOTSE_DATABASE_URL": f"postgresql://postgres@127.0.0.1:{postgres_port}/{database}",
         "STADTLOTSE_REDIS_HOST": "127.0.0.1",
         "STADTLOTSE_REDIS_PORT": str(redis.port if redis else REDIS[1]),
@@ -387,7 +387,6 @@ def running_topology(
         "STADTLOTSE_LOG_FORMAT": "json",
         **(env or {}),
     }
-    full_env.pop("TELEGRAM_TOKEN", None)
     full_env.pop("STADTLOTSE_RECORDS_DB", None)  # production keeps the records in the same database
     log_file, state_file = folder / "topology.log", folder / "state.json"
     command = [sys.executable, "-m", "bot.production", "--replicas", str(replicas),

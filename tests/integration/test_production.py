@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 import uuid
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -30,10 +33,13 @@ from tests.integration.servers import (
     ROOT,
     TcpProxy,
     Topology,
+    free_port,
+    free_port_block,
     http,
     reachable,
     running_topology,
 )
+from tests.integration.telegram_api import FakeTelegram
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -43,14 +49,32 @@ SECRET_WORDS = ("Zebrafisch", "Quallenlampe")
 RUN = uuid.uuid4().hex[:8]
 
 
+TOKEN = "424242:production-test-token"
+SECRET = "production-webhook-secret"
+
+
 @pytest.fixture(scope="module")
-def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
+def telegram_api() -> Iterator[FakeTelegram]:
+    with FakeTelegram(TOKEN) as api:
+        yield api
+
+
+@pytest.fixture(scope="module")
+def topology(tmp_path_factory: pytest.TempPathFactory, telegram_api: FakeTelegram) -> Iterator[Topology]:
     for name, address in (("PostgreSQL", POSTGRES), ("Redis", REDIS)):
         if not reachable(address):
             pytest.fail(f"{name} is not running on {address[0]}:{address[1]}; `.ci/run` starts it (see the README).")
     postgres, redis = TcpProxy(*POSTGRES), TcpProxy(*REDIS)
+    hook_port = free_port()
+    env = {
+        "STADTLOTSE_NOW": FIXED_NOW,
+        "TELEGRAM_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": telegram_api.url,
+        "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{hook_port}/telegram/hook",
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "TELEGRAM_WEBHOOK_PORT": str(hook_port),
+    }
     try:
-        env = {"STADTLOTSE_NOW": FIXED_NOW}
         with running_topology(tmp_path_factory.mktemp("production"), 2, env, postgres, redis) as running:
             yield running
     finally:
@@ -236,12 +260,55 @@ def test_erasing_a_conversation_works_in_production(topology: Topology) -> None:
     assert topology.stored_events(person) == 0
 
 
+def post_update(url: str, update: dict[str, Any]) -> int:
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
+    request = urllib.request.Request(url, json.dumps(update).encode(), headers)
+    with urllib.request.urlopen(request, timeout=10) as response:  # Telegram's webhook answers "ok"
+        return int(response.status)
+
+
+def test_telegram_answers_a_redelivered_update_once_even_after_a_restart(
+    topology: Topology, telegram_api: FakeTelegram
+) -> None:
+    url, chat = topology.env["TELEGRAM_WEBHOOK_URL"], 4242
+    message = telegram_api.user_message(chat, "de", text="Wo ist das Standesamt?")
+    update = {"update_id": random.randrange(10**9), "message": message}  # Redis keeps ids for a day
+    mark = telegram_api.mark()
+    assert post_update(url, update) == 200
+    assert "Standesamt" in telegram_api.replies(mark, chat)[0].text
+    old = topology.pid("telegram")
+    os.kill(old, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while topology.pid("telegram") == old and time.monotonic() < deadline:
+        time.sleep(0.5)
+    topology.wait_ready(topology.state()["telegram"]["ready_url"], timeout=120)
+    assert post_update(url, update) == 200  # Telegram delivers it again, to the restarted process
+    time.sleep(3)
+    assert len(telegram_api.calls_since(mark, "sendMessage", chat)) == 1  # the update ids live in Redis
+
+
+def test_a_corrupted_model_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.tar.gz"
+    broken.write_bytes(b"\x1f\x8b not really a model")
+    base = free_port_block()
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.production", "--model", str(broken), "--port", str(base),
+         "--internal-port", str(base + 1), "--action-port", str(base + 2), "--web-port", str(base + 3),
+         "--replica-port-base", str(base + 10), "--action-port-base", str(base + 20), "--state", str(tmp_path / "s")],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert f"Not started: Model {broken} is corrupted or truncated" in done.stderr
+    assert not (tmp_path / "s").exists()
+
+
 def test_the_logs_are_json_with_no_message_text_and_no_sender_id(topology: Topology) -> None:
     log = topology.log()
     lines = [line for line in log.splitlines() if line.strip()]
     records = [json.loads(line) for line in lines if line.startswith("{")]
     assert len(records) > 20
-    assert {r.get("service") for r in records} >= {"rasa-1", "action-1", "public-balancer", "web", "supervisor"}
+    services = {r.get("service") for r in records}
+    assert services >= {"rasa-1", "action-1", "public-balancer", "web", "telegram", "supervisor"}
     for word in SECRET_WORDS:
         assert word not in log
     assert f"prod-alternating-{RUN}" not in log and f"prod-restart-{RUN}" not in log
