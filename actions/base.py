@@ -189,11 +189,13 @@ class StadtlotseAction(Action, abc.ABC):
             turn.language, reply.service, reply.unanswered is None, reason=reply.unanswered,
             text=turn.text if reply.unanswered else None, best_service=likely_service(turn),
         )  # fmt: skip
-        return [
-            SlotSet("language", turn.language),
-            SlotSet("service", reply.service),
-            SlotSet("office", reply.office),
-        ]
+        return changed_slots(tracker, language=turn.language, service=reply.service, office=reply.office)
+
+
+def changed_slots(tracker: Tracker, **values: Any) -> list[EventType]:
+    """SlotSet events only for slots whose value changes: every stored event is read, replayed and
+    featurized again for each later message of the conversation (the tracker store's cost under load)."""
+    return [SlotSet(name, value) for name, value in values.items() if tracker.get_slot(name) != value]
 
 
 def likely_service(turn: Turn) -> str | None:

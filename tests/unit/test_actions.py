@@ -66,8 +66,17 @@ def run(action: StadtlotseAction, tracker: Tracker) -> tuple[dict[str, Any], dic
     dispatcher = CollectingDispatcher()
     events = action.run(dispatcher, tracker, {})
     assert len(dispatcher.messages) == 1
-    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    # the contract slots after this turn: what the tracker had, changed by the action's slot events
+    slots = {name: tracker.get_slot(name) for name in ("language", "service", "office")}
+    slots.update({e["name"]: e["value"] for e in events if e["event"] == "slot"})
     return dispatcher.messages[0], slots
+
+
+def test_only_changed_slots_are_set() -> None:
+    tracker = message("Wo melde ich mich an?", "service_registration", "de",
+                      slots={"language": "de", "service": "registration", "office": None})  # fmt: skip
+    events = ActionAnswerService().run(CollectingDispatcher(), tracker, {})
+    assert [(e["name"], e["value"]) for e in events if e["event"] == "slot"] == [("office", "citizens_office")]
 
 
 def test_service_answer_in_russian_for_the_first_message() -> None:
