@@ -23,8 +23,7 @@ import asyncio
 import itertools
 import logging
 import os
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import web
@@ -43,11 +42,10 @@ class Replica:
     url: str
     ready: bool = False
     slow_probes: int = 0
-    last_change: float = field(default_factory=time.monotonic)
 
     def mark(self, ready: bool, reason: str) -> None:
         if ready != self.ready:
-            self.ready, self.last_change = ready, time.monotonic()
+            self.ready = ready
             log = logger.info if ready else logger.warning
             log("replica %s is %s (%s)", self.url, "ready" if ready else "out of rotation", reason)
 

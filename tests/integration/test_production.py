@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from actions.i18n import texts
 from bot.city import city_facts
+from bot.web.server import Sessions
 from bot.web.texts import unavailable
 from tests.integration.servers import (
     POSTGRES,
@@ -194,7 +195,7 @@ def wait_for_answer(topology: Topology, session: str, text: str, language: str) 
 def test_a_database_outage_is_logged_users_still_get_answers_and_it_recovers(topology: Topology) -> None:
     pids = {name: topology.pid(name) for name in ("rasa-1", "rasa-2")}
     session = topology.widget_session()
-    person = "web-" + __import__("hashlib").sha256(session.encode()).hexdigest()[:32]
+    person = Sessions.sender(session)
     assert topology.widget_ask(session, "Wann hat das Bürgerbüro offen?", "de")[0] == 200
     offset = len(topology.log())
     topology.postgres.down()
@@ -253,7 +254,7 @@ def test_the_retention_job_deletes_old_conversations_from_postgresql(topology: T
 def test_erasing_a_conversation_works_in_production(topology: Topology) -> None:
     session = topology.widget_session()
     assert topology.widget_ask(session, "Wo melde ich mich an? Zebrafisch", "de")[0] == 200
-    person = "web-" + __import__("hashlib").sha256(session.encode()).hexdigest()[:32]
+    person = Sessions.sender(session)
     assert topology.stored_events(person) > 0
     status, _ = http("POST", f"{topology.web}/api/delete", {"session": session})
     assert status == 200
