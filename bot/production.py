@@ -254,14 +254,17 @@ def supervise(services: list[Service], state: Path | None, ports: Ports, host: s
         raise KeyboardInterrupt  # also during start-up: stop what runs, then exit
 
     signal.signal(signal.SIGTERM, stop_all)
+    ready_marker = state.with_suffix(".ready") if state is not None else None
+    if ready_marker is not None:
+        ready_marker.unlink(missing_ok=True)  # a marker left by an earlier run must not say "up"
     try:
         for service in services:  # replicas of one kind load in parallel, the rest waits for them
             service.start()
         write_state(state, services)
         for service in services:
             service.wait_ready(timeout=300)
-        if state is not None:  # every process answered its readiness probe: the whole topology is up
-            state.with_suffix(".ready").write_text(time.strftime("%Y-%m-%dT%H:%M:%S"), encoding="utf-8")
+        if ready_marker is not None:  # every process answered its readiness probe: the whole topology is up
+            ready_marker.write_text(time.strftime("%Y-%m-%dT%H:%M:%S"), encoding="utf-8")
         print(
             f"""
 Stadtlotse (production topology) is running: {sum(s.name.startswith('rasa-') for s in services)} Rasa replicas,
@@ -290,6 +293,8 @@ Stop with Ctrl-C.""",
         print(f"Not started: {error}", file=sys.stderr, flush=True)
         return 1
     finally:
+        if ready_marker is not None:
+            ready_marker.unlink(missing_ok=True)
         for service in reversed(services):
             service.stop()
     return 0
