@@ -121,7 +121,7 @@ def build_services(
             [python, "-m", "rasa", "run", "--enable-api", f"--auth-token={token}", "--interface", host,
              "--port", str(rasa_port), "--model", str(newest_model()), "--endpoints", str(endpoints_for(action_port)),
              "--credentials", "credentials.yml"],
-            f"http://127.0.0.1:{rasa_port}/status?token={token}",
+            f"http://127.0.0.1:{rasa_port}/webhooks/health/ready",  # model loaded and warmed up (bot/health.py)
             env={"RASA_TELEMETRY_ENABLED": "false"},
         ),
     ]  # fmt: skip
