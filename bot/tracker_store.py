@@ -7,7 +7,8 @@ replica's event loop can do nothing else. Under load (tools/loadtest.py, 200 use
 worker thread, so waits overlap with other conversations' work. One conversation is still handled by one
 message at a time (the lock store), so nothing about ordering changes. Two more measured savings: the new
 events go in as one multi-row INSERT instead of one ORM object each, and the count query Rasa runs before
-every save (how many events of this session are stored?) is answered from the retrieval just before it.
+every save (how many events of this session are stored?) is answered from the retrieval just before it
+(or, for a new conversation, from that retrieval having found nothing) and from the last save.
 
 Configured in deploy/endpoints.yml as ``type: bot.tracker_store.ThreadedSQLTrackerStore``.
 """
@@ -31,6 +32,7 @@ class ThreadedSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.pop("type", None)
         super().__init__(*args, **kwargs)
+        self._without_events: set[str] = set()  # senders whose last retrieval found nothing stored
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         return await asyncio.to_thread(self._retrieve_blocking, sender_id, fetch_events_from_all_sessions)
@@ -39,12 +41,16 @@ class ThreadedSQLTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             rows = self._event_query(session, sender_id, fetch_events_from_all_sessions).all()
             events = [json.loads(row.data) for row in rows]
-        if not (self.domain and events):
+        if not events:  # nothing stored at all (a session start would have been found)
+            self._without_events.add(sender_id)
+            return None
+        self._without_events.discard(sender_id)
+        if not self.domain:
             return None
         tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         if not fetch_events_from_all_sessions:
-            # What Rasa's save would count again with a query: the events of this session already stored.
-            # Valid until this tracker is saved once (the lock keeps other writers out meanwhile).
+            # How many of this tracker's events the database has: what Rasa's save would count again with a
+            # query. Kept up to date by every save (the lock keeps other writers out meanwhile).
             setattr(tracker, STORED, len(events))
         return tracker
 
@@ -55,7 +61,9 @@ class ThreadedSQLTrackerStore(SQLTrackerStore):
     def _save_blocking(self, tracker: DialogueStateTracker) -> None:
         """Rasa's own ``save`` (append the events the database does not have yet), as one multi-row INSERT."""
         with self.session_scope() as session:
-            stored = tracker.__dict__.pop(STORED, None)
+            stored = tracker.__dict__.get(STORED)
+            if stored is None and tracker.sender_id in self._without_events:
+                stored = 0  # a new conversation: Rasa creates and saves it before the first message
             if stored is None:
                 new_events = list(self._additional_events(session, tracker))
             else:
@@ -74,3 +82,5 @@ class ThreadedSQLTrackerStore(SQLTrackerStore):
             if rows:
                 session.execute(sa.insert(self.SQLEvent.__table__), rows)
             session.commit()
+        self._without_events.discard(tracker.sender_id)
+        setattr(tracker, STORED, len(tracker.events))
