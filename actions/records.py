@@ -332,12 +332,6 @@ class Records:
         with self._pending_lock:
             self._pending -= 1
 
-    def flush(self, timeout: float = 10.0) -> None:
-        """Wait until every note handed to ``note_soon`` is written (tests, shutdown)."""
-        deadline = time.monotonic() + timeout
-        while self._pending and time.monotonic() < deadline:
-            time.sleep(0.01)
-
     def _write(self, day: dt.date, language: str, service: str, answered: bool, entry: dict[str, Any] | None) -> None:
         """Add 1 to the counter and store the entry in one transaction; retried once if a parallel
         process inserted the same counter row first."""

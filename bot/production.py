@@ -24,7 +24,6 @@ import logging
 import os
 import secrets
 import signal
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -32,13 +31,20 @@ from pathlib import Path
 
 from bot import logs
 from bot.environment import PRODUCTION_DEFAULTS
-from bot.launcher import ROOT, Service, newest_model, port_in_use, telegram_settings
+from bot.launcher import (
+    PURGE_EVERY,
+    ROOT,
+    Service,
+    newest_model,
+    port_in_use,
+    purge_old_conversations,
+    telegram_settings,
+)
 from bot.model_check import ModelError, check_model
 
 logger = logging.getLogger("bot.production")
 
 DEPLOY = ROOT / "deploy"
-PURGE_EVERY = 6 * 3600
 RESTART_DELAY = 2.0
 
 
@@ -278,7 +284,7 @@ Stop with Ctrl-C.""",
         next_purge = 0.0
         while True:
             if time.monotonic() >= next_purge:
-                subprocess.Popen([sys.executable, "-m", "bot.privacy", "purge", "--quiet"], cwd=ROOT)
+                purge_old_conversations()
                 next_purge = time.monotonic() + PURGE_EVERY
             for service in services:
                 if service.process is not None and service.process.poll() is not None:
