@@ -1,8 +1,9 @@
-"""When the NLU is unsure: offer the two or three most likely services as buttons instead of guessing."""
+"""When the NLU is unsure: offer the two or three most likely services or plans as buttons instead of guessing."""
 
 from __future__ import annotations
 
 from actions.action_conversation import topic_buttons
+from actions.action_journey import JOURNEY_INTENT_PREFIX
 from actions.action_service import SERVICE_INTENT_PREFIX
 from actions.base import Reply, StadtlotseAction, Turn, service_button
 
@@ -17,22 +18,32 @@ class ActionClarify(StadtlotseAction):
         return "action_clarify"
 
     def answer(self, turn: Turn) -> Reply:
-        ranked = [
-            (name.removeprefix(SERVICE_INTENT_PREFIX), float(item.get("confidence") or 0))
+        offers = [
+            (button, float(item.get("confidence") or 0))
             for item in turn.intent_ranking
-            if (name := str(item.get("name") or "")).startswith(SERVICE_INTENT_PREFIX)
-            and name.removeprefix(SERVICE_INTENT_PREFIX) in turn.catalogue.services
+            if (button := self._button(turn, str(item.get("name") or ""))) is not None
         ]
-        # the likeliest services, when the likeliest of all is a real candidate (not on gibberish)
-        candidates = [s for s, _ in ranked[:MAX_SUGGESTIONS]] if ranked and ranked[0][1] >= MIN_CONFIDENCE else []
+        # the likeliest answers, when the likeliest of all is a real candidate (not on gibberish)
+        candidates = [b for b, _ in offers[:MAX_SUGGESTIONS]] if offers and offers[0][1] >= MIN_CONFIDENCE else []
         if len(candidates) >= 2:
             text = turn.t._(
                 "Ich bin nicht sicher, was Sie meinen. Meinen Sie eines davon? "
                 "Oder schreiben Sie Ihre Frage mit anderen Worten."
             )
-            return Reply(text, buttons=[service_button(turn, s) for s in candidates], unanswered="fallback")
+            return Reply(text, buttons=candidates, unanswered="fallback")
         text = turn.t._(
             "Das habe ich leider nicht verstanden. "
             "Schreiben Sie Ihre Frage bitte mit anderen Worten oder wählen Sie ein Thema."
         )
         return Reply(text, buttons=topic_buttons(turn), unanswered="fallback")
+
+    @staticmethod
+    def _button(turn: Turn, intent: str) -> dict[str, str] | None:
+        """A button for a service or a first-steps plan intent that the catalogue knows, else None."""
+        if intent.startswith(SERVICE_INTENT_PREFIX):
+            service_id = intent.removeprefix(SERVICE_INTENT_PREFIX)
+            return service_button(turn, service_id) if service_id in turn.catalogue.services else None
+        if intent.startswith(JOURNEY_INTENT_PREFIX):
+            journey = turn.catalogue.journeys.get(intent.removeprefix(JOURNEY_INTENT_PREFIX))
+            return {"title": turn.t.data(journey.name), "payload": f"/{intent}"} if journey is not None else None
+        return None

@@ -44,6 +44,8 @@ class Reply:
     buttons: list[dict[str, str]] = field(default_factory=list)
     service: str | None = None
     office: str | None = None
+    journey: str | None = None  # the first-steps plan the answer gives
+    slots: dict[str, Any] = field(default_factory=dict)  # further slots the answer sets (a plan's state)
     with_contact: bool = True
     # why the question was not really answered ("fallback", "out_of_scope", ...); kept for staff, redacted
     unanswered: str | None = None
@@ -162,7 +164,7 @@ class StadtlotseAction(Action, abc.ABC):
                     "Bitte versuchen Sie es später noch einmal."
                 )
             )
-            return [SlotSet("language", language), SlotSet("service", None), SlotSet("office", None)]
+            return changed_slots(tracker, language=language, service=None, office=None, journey=None)
         turn = self.start_turn(tracker, language, catalogue)
         shown_in = rendering_language(tracker)
         if shown_in is not None:  # "show in German": this one answer in German, the conversation stays
@@ -182,14 +184,17 @@ class StadtlotseAction(Action, abc.ABC):
             text = f"{text}\n{human_contact(turn.t, turn.catalogue)}"
         dispatcher.utter_message(text=text, buttons=reply.buttons or None)
         logger.info(
-            "answered action=%s intent=%s language=%s service=%s office=%s sender=%s",
-            self.name(), turn.intent, turn.language, reply.service, reply.office, sender_hash(tracker),
+            "answered action=%s intent=%s language=%s service=%s office=%s journey=%s sender=%s",
+            self.name(), turn.intent, turn.language, reply.service, reply.office, reply.journey, sender_hash(tracker),
         )  # fmt: skip
         records().note_soon(
             turn.language, reply.service, reply.unanswered is None, reason=reply.unanswered,
             text=turn.text if reply.unanswered else None, best_service=likely_service(turn),
         )  # fmt: skip
-        return changed_slots(tracker, language=turn.language, service=reply.service, office=reply.office)
+        return changed_slots(
+            tracker, language=turn.language, service=reply.service, office=reply.office, journey=reply.journey,
+            **reply.slots,
+        )  # fmt: skip
 
 
 def changed_slots(tracker: Tracker, **values: Any) -> list[EventType]:

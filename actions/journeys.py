@@ -8,12 +8,22 @@ once the answer is known the plan shows the steps that apply.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from actions.answers import document_name, office_name, service_title, status_line
 from actions.catalogue import Catalogue, Journey, JourneyStep
 from actions.i18n import N_, Texts
 from actions.opening_hours import Schedule
+
+JOURNEY_INTENT_PREFIX = "journey_"
+# Button payloads (Telegram, widget) and typed answers to the plan's question
+CONDITION_INTENT = "plan_condition"  # /plan_condition{"condition":"children","answer":"yes"}
+TICK_INTENT = "plan_tick"  # /plan_tick{"step":"registration"}
+SHOW_INTENT = "plan_show"  # /plan_show (Telegram's /plan)
+YES_NO_INTENTS = {"affirm": True, "deny": False}
+# intents that only buttons send: they have no training examples
+BUTTON_INTENTS = frozenset({CONDITION_INTENT, TICK_INTENT, SHOW_INTENT})
 
 QUESTIONS = {
     "children": N_("Haben Sie Kinder, die mit Ihnen hier leben?"),
@@ -48,9 +58,18 @@ def applies(step: JourneyStep, known: Known) -> bool | None:
 
 
 def plan_answer(
-    t: Texts, catalogue: Catalogue, schedule: Schedule, journey: Journey, now: dt.datetime, known: Known
+    t: Texts,
+    catalogue: Catalogue,
+    schedule: Schedule,
+    journey: Journey,
+    now: dt.datetime,
+    known: Known,
+    done: Collection[str] = (),
 ) -> Plan:
-    """The numbered plan for what is known so far, and the next question."""
+    """The numbered plan for what is known so far, and the next question.
+
+    Steps in ``done`` (ticked off by the user) are listed in one line, marked as done.
+    """
     lines = [t.data(journey.name), t.data(journey.summary)]
     services = []
     for step in journey.steps:
@@ -59,6 +78,11 @@ def plan_answer(
         services.append(step.service)
         service = catalogue.services[step.service]
         office = catalogue.office_for(service)
+        if step.service in done:
+            # Translators: a step of a plan the user has ticked off: "✓ 1. Registering your address (Anmeldung)"
+            lines.append(t._("✓ {number}. {service} (erledigt)", number=len(services),
+                             service=service_title(t, service)))  # fmt: skip
+            continue
         # Translators: a numbered step of a plan: "1. Registering your address (Anmeldung) – Citizens' Office"
         lines.append(t._("{number}. {service} – {office}", number=len(services), service=service_title(t, service),
                          office=office_name(t, office)))  # fmt: skip

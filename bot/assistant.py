@@ -7,6 +7,7 @@ answers nothing raises ``AssistantUnavailableError``: the channel then apologise
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from dataclasses import dataclass, field
@@ -26,10 +27,30 @@ class AssistantUnavailableError(Exception):
     """Rasa or the action server did not answer in time, or answered nothing."""
 
 
+CHECKLIST_PAYLOAD = "/plan_tick"  # a step of the user's plan, ticked off (or back on) by this button
+CHECK_MARKS = ("☐ ", "☑ ")  # how the step's state shows in the title on channels without checkboxes
+
+
 @dataclass
 class Button:
     title: str
     payload: str
+
+    @property
+    def step(self) -> str | None:
+        """The plan step this button ticks off, if it is a checklist button."""
+        if not self.payload.startswith(CHECKLIST_PAYLOAD + "{"):
+            return None
+        try:
+            value = json.loads(self.payload.removeprefix(CHECKLIST_PAYLOAD)).get("step")
+        except (ValueError, AttributeError):
+            return None
+        return str(value) if value else None
+
+    @property
+    def label(self) -> str:
+        """The title without its check mark (for channels that draw a real checkbox)."""
+        return next((self.title.removeprefix(m) for m in CHECK_MARKS if self.title.startswith(m)), self.title)
 
 
 @dataclass
@@ -56,6 +77,12 @@ class Answer:
     def office(self) -> str | None:
         value = self.slots.get("office")
         return str(value) if value else None
+
+    @property
+    def done(self) -> set[str]:
+        """The plan steps the user has ticked off."""
+        value = self.slots.get("plan_done")
+        return {str(v) for v in value} if isinstance(value, list) else set()
 
 
 def _messages(payload: Any) -> list[Message]:

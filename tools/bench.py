@@ -2,7 +2,8 @@
 
 Measures, in one run and through the real REST channel and tracker API:
 routing accuracy per language (intent, and the service/office slot where the benchmark names one),
-language detection (the `language` slot after the first message), p50/p95 latency per message,
+first-steps plan recognition (the `journey` slot, benchmark/plans/) and how often a single-service question
+wrongly became a plan, language detection (the `language` slot after the first message), p50/p95 latency per message,
 training time, peak memory (VmHWM) of the Rasa server. Results: bench-results/report.md and .json.
 The baseline model is cached by the hash of its inputs (training it takes a quarter of an hour or more).
 """
@@ -32,6 +33,9 @@ from tools.train import inputs_hash  # noqa: E402
 CACHE = ROOT / ".cache" / "bench"
 RESULTS = ROOT / "bench-results"
 FIXED_NOW = "2026-11-25T10:00"
+
+
+PLANS = ROOT / "benchmark" / "plans"
 
 
 def load_benchmark(folder: Path = ROOT / "benchmark") -> list[dict[str, Any]]:
@@ -96,9 +100,24 @@ def evaluate(assistant: Assistant, messages: list[dict[str, Any]]) -> dict[str, 
                 "language_ok": None if expected == "choose_language" else slots.get("language") == item["language"],
                 "latency_ms": latency,
                 "answered": len(answers) == 1, "fallback": intent == "nlu_fallback",
+                "journey": slots.get("journey"),
             }
         )  # fmt: skip
     return {"rows": rows}
+
+
+def evaluate_plans(assistant: Assistant, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Situation descriptions (and near misses that ask for one service), each opening a new conversation:
+    the `journey` slot afterwards against the expected plan id (None for a near miss)."""
+    rows = []
+    for item in messages:
+        sender = f"bench-plan-{uuid.uuid4().hex[:10]}"
+        assistant.send(sender, item["text"])
+        tracker = assistant.tracker(sender)
+        got = tracker["slots"].get("journey")
+        rows.append({"language": item["language"], "text": item["text"], "expected": item["journey"], "got": got,
+                     "intent": tracker["latest_message"]["intent"]["name"], "ok": got == item["journey"]})  # fmt: skip
+    return rows
 
 
 def throughput(assistant: Assistant, messages: list[dict[str, Any]], clients: int = 8) -> float:
@@ -152,6 +171,7 @@ def report(results: dict[str, dict[str, Any]], messages: list[dict[str, Any]]) -
             cells.append(percent([r["language_ok"] for r in rows if r["language_ok"] is not None]))
         subset = [m for m in messages if language in ("all", m["language"]) and m["intent"] != "choose_language"]
         lines.append(f"| {language} | " + " | ".join(cells) + f" | {100 * langid_alone(subset):.1f} |")
+    lines += plans_report(results, languages)
     lines += ["", "## Speed and size", "", "| measure | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     def row(label: str, key: str, fmt: str) -> None:
         lines.append(f"| {label} | " + " | ".join(fmt.format(results[n][key]) for n in names) + " |")
@@ -178,6 +198,36 @@ def report(results: dict[str, dict[str, Any]], messages: list[dict[str, Any]]) -
     return "\n".join(lines) + "\n"
 
 
+def plans_report(results: dict[str, dict[str, Any]], languages: list[str]) -> list[str]:
+    """Plan recognition per language, near misses kept single, and single-service questions turned into plans."""
+    names = [n for n in results if results[n].get("plans")]
+    if not names:
+        return []
+    lines = ["", "## First-steps plans (held-out situation descriptions, `journey` slot right, %)", ""]
+    lines.append("| language | plans n | " + " | ".join(names) + " | near misses n | " +
+                 " | ".join(f"{n}: stayed single" for n in names) + " |")  # fmt: skip
+    lines.append("|---|---|" + "---|" * len(names) + "---|" + "---|" * len(names))
+    for language in languages + ["all"]:
+        plans = {n: [r for r in results[n]["plans"] if language in ("all", r["language"]) and r["expected"]]
+                 for n in names}  # fmt: skip
+        near = {n: [r for r in results[n]["plans"] if language in ("all", r["language"]) and not r["expected"]]
+                for n in names}  # fmt: skip
+        lines.append(f"| {language} | {len(plans[names[0]])} | " + " | ".join(percent([r["ok"] for r in plans[n]])
+                     for n in names) + f" | {len(near[names[0]])} | " +
+                     " | ".join(percent([r["ok"] for r in near[n]]) for n in names) + " |")  # fmt: skip
+    lines.append("")
+    for name in names:
+        single = [r for r in results[name]["rows"] if r["expected"].startswith("service_")]
+        turned = [r for r in single if r["journey"]]
+        lines.append(f"- {name}: single-service questions of the routing benchmark that became a plan: "
+                     f"{len(turned)} of {len(single)} ({percent([bool(r['journey']) for r in single])} %)")
+    misses = [r for r in results[names[0]]["plans"] if not r["ok"]]
+    lines += ["", f"Plan misses of {names[0]} ({len(misses)}):", ""]
+    lines += [f"- [{r['language']}] expected `{r['expected']}`, got `{r['got']}` ({r['intent']}): {r['text']}"
+              for r in misses]  # fmt: skip
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-baseline", action="store_true", help="skip Rasa's default pipeline")
@@ -189,6 +239,7 @@ def main() -> int:
     args = parser.parse_args()
 
     messages = load_benchmark(ROOT / "benchmark" / "dev") if args.dev else load_benchmark()
+    plan_messages = [] if args.dev else load_benchmark(PLANS)
     if args.dev:
         args.no_baseline = True
     print(f"[bench] {len(messages)} held-out messages in {len({m['language'] for m in messages})} languages")
@@ -207,6 +258,7 @@ def main() -> int:
         env = {"STADTLOTSE_NOW": FIXED_NOW, "STADTLOTSE_RECORDS_DB": f"sqlite:///{log_dir / 'records.db'}"}
         with running_assistant(log_dir, env, model=model) as assistant:
             result = evaluate(assistant, messages)
+            result["plans"] = evaluate_plans(assistant, plan_messages)
             result["throughput"] = throughput(assistant, messages)
             result["peak_mb"] = peak_memory_mb(assistant.processes["rasa"].pid)
         result["training_s"] = seconds

@@ -31,6 +31,7 @@ from actions.catalogue import (
     yaml_problem,
 )
 from actions.i18n import LOCALES_DIR, S_, SOURCE_LANGUAGE, StaffText, staff_text
+from actions.journeys import BUTTON_INTENTS, JOURNEY_INTENT_PREFIX
 
 ROOT = Path(__file__).resolve().parents[2]
 NLU_DIR = ROOT / "data" / "nlu"
@@ -242,9 +243,10 @@ def check_nlu(nlu_dir: Path = NLU_DIR, domain_file: Path = DOMAIN_FILE,
     yaml = YAML(typ="rt")
     intents = set(YAML(typ="safe").load(domain_file.read_text(encoding="utf-8")).get("intents") or [])
     try:
-        services = set(load_catalogue(catalogue_dir).services)
+        catalogue = load_catalogue(catalogue_dir)
+        services, journeys = set(catalogue.services), set(catalogue.journeys)
     except CatalogueError:
-        services = set()  # reported by the catalogue check
+        services, journeys = set(), set()  # reported by the catalogue check
     found: list[Problem] = []
     for code in languages.CODES:
         path = nlu_dir / f"{code}.yml"
@@ -273,6 +275,11 @@ def check_nlu(nlu_dir: Path = NLU_DIR, domain_file: Path = DOMAIN_FILE,
                 found.append(problem(label, line,
                                      S_("„{intent}“ gehört zu keinem Dienst in data/catalogue/services.yml."),
                                      intent=intent))  # fmt: skip
+            plan = intent.removeprefix(JOURNEY_INTENT_PREFIX)
+            if intent.startswith(JOURNEY_INTENT_PREFIX) and journeys and plan not in journeys:
+                found.append(problem(label, line,
+                                     S_("„{intent}“ gehört zu keinem Plan in data/catalogue/journeys.yml."),
+                                     intent=intent))  # fmt: skip
             language = (block.get("metadata") or {}).get("language")
             if language != code:
                 found.append(problem(
@@ -295,7 +302,7 @@ def check_nlu(nlu_dir: Path = NLU_DIR, domain_file: Path = DOMAIN_FILE,
                     ))  # fmt: skip
                 else:
                     seen[key] = example_line
-        for intent in sorted(intents):
+        for intent in sorted(intents - BUTTON_INTENTS):
             if counts[intent] < MIN_EXAMPLES:
                 found.append(warning(
                     label, None,

@@ -60,11 +60,13 @@ COMMANDS = (
     ("language", N_("Sprache wählen")),
     ("help", N_("Was ich kann")),
     ("privacy", N_("Datenschutz: was gespeichert wird")),
+    ("plan", N_("Mein Plan: was noch zu tun ist")),
     ("delete", N_("Mein Gespräch löschen")),
 )
 LANGUAGE_PAYLOAD = '/choose_language{{"language":"{code}"}}'
 GERMAN = "\x1fde\x1f"  # button payload prefix: show the answer to this question in German
 READ = "\x1fread\x1f"  # button payload prefix: read this answer aloud (language code, then the text)
+TICK = "/plan_tick"  # button payload prefix: tick a step of the plan off (the plan message is updated in place)
 
 
 # --------------------------------------------------------------------------- state
@@ -189,9 +191,12 @@ def unavailable_text(t: Texts) -> str:
     )
 
 
-async def converse(update: Update, context: Context, text: str, shown_in: str | None = None) -> None:
+async def converse(
+    update: Update, context: Context, text: str, shown_in: str | None = None, in_place: Message | None = None
+) -> None:
     """Ask the assistant on behalf of this chat and show everything it answers (``shown_in``: one answer
-    in that language, for the counter, without switching the conversation)."""
+    in that language, for the counter, without switching the conversation; ``in_place``: replace this
+    message with the answer, as for a ticked checklist, where it fits)."""
     chat = update.effective_chat
     if chat is None or context.bot_data.settings is None:
         return
@@ -214,7 +219,28 @@ async def converse(update: Update, context: Context, text: str, shown_in: str | 
     if shown_in is None and state.language not in (None, languages.DEFAULT) and not text.startswith("/"):
         extra.append(Button(t._("Auf Deutsch zeigen"), GERMAN + text))
     answer.messages[-1].buttons.extend(extra)
+    if in_place is not None and await replace(context, in_place, answer):
+        return
     await show(context, chat.id, answer, state)
+
+
+async def replace(context: Context, message: Message, answer: Answer) -> bool:
+    """Put a one-message answer in place of ``message`` (text and keyboard); False if it cannot be."""
+    if len(answer.messages) != 1 or len(split_text(answer.messages[0].text)) != 1:
+        return False
+    only = answer.messages[0]
+    try:
+        await deliver(
+            lambda: message.edit_text(
+                escape(only.text.strip()),
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(only.buttons, context.bot_data.buttons),
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+    except BadRequest as problem:  # too old to edit, deleted, or "message is not modified"
+        return "not modified" in str(problem)
+    return True
 
 
 async def show(context: Context, chat_id: int, answer: Answer, state: ChatState) -> None:
@@ -271,6 +297,11 @@ async def choose_language(update: Update, context: Context) -> None:
 async def help_command(update: Update, context: Context) -> None:
     """/help: what the assistant can do, in the conversation's language."""
     await converse(update, context, "/help")
+
+
+async def plan_command(update: Update, context: Context) -> None:
+    """/plan: the first-steps plan of this conversation with what is still to do."""
+    await converse(update, context, "/plan_show")
 
 
 async def privacy(update: Update, context: Context) -> None:
@@ -363,6 +394,9 @@ async def button(update: Update, context: Context) -> None:
         return
     if payload.startswith(GERMAN):
         await converse(update, context, payload.removeprefix(GERMAN), shown_in=languages.DEFAULT)
+        return
+    if payload.startswith(TICK) and isinstance(query.message, Message):
+        await converse(update, context, payload, in_place=query.message)
         return
     await converse(update, context, payload)
 
@@ -522,6 +556,7 @@ def build_application(settings: Settings, services: Services | None = None) -> A
         ("language", choose_language),
         ("help", help_command),
         ("privacy", privacy),
+        ("plan", plan_command),
         ("delete", delete),
     ):
         application.add_handler(CommandHandler(name, callback, filters=private & ~filters.UpdateType.EDITED))

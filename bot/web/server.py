@@ -30,7 +30,7 @@ from aiohttp import web
 
 from actions import languages
 from actions.i18n import texts
-from bot.assistant import AssistantClient, AssistantUnavailableError
+from bot.assistant import Answer, AssistantClient, AssistantUnavailableError, Button
 from bot.city import city_facts
 from bot.privacy import ConversationStore
 from bot.speech import SpeechUnavailableError, synthesise
@@ -171,12 +171,16 @@ async def message(request: web.Request) -> web.Response:
             "language": language.code,
             "dir": language.direction,
             "shown_in": shown.code,
-            "messages": [
-                {"text": m.text, "buttons": [{"title": b.title, "payload": b.payload} for b in m.buttons]}
-                for m in answer.messages
-            ],
+            "messages": [{"text": m.text, "buttons": [button(b, answer) for b in m.buttons]} for m in answer.messages],
         }
     )
+
+
+def button(b: Button, answer: Answer) -> dict[str, Any]:
+    """A button for the widget; a step of the user's plan becomes a checkbox (``step``, ``checked``)."""
+    if b.step is None:
+        return {"title": b.title, "payload": b.payload}
+    return {"title": b.label, "payload": b.payload, "step": b.step, "checked": b.step in answer.done}
 
 
 async def speech(request: web.Request) -> web.Response:

@@ -250,10 +250,20 @@
       el("span", { "class": "stl-sr", text: (message.who === "user" ? t.you : t.assistant) + " " })
     ]);
     bubble.appendChild(richText(message.text));
-    if (message.buttons && message.buttons.length) {
-      bubble.appendChild(el("div", { "class": "stl-choices" }, message.buttons.map(function (button) {
+    var buttons = (message.buttons || []).filter(function (button) { return !button.step; });
+    var steps = (message.buttons || []).filter(function (button) { return button.step; });
+    if (buttons.length) {
+      bubble.appendChild(el("div", { "class": "stl-choices" }, buttons.map(function (button) {
         return el("button", { type: "button", "class": "stl-choice", lang: message.lang, dir: "auto",
                               text: button.title, onclick: function () { self.send(button.payload, button.title); } });
+      })));
+    }
+    if (steps.length) {  /* the user's plan as a checklist: ticking a step updates this answer in place */
+      bubble.appendChild(el("ul", { "class": "stl-checklist" }, steps.map(function (step) {
+        var box = el("input", { type: "checkbox", "class": "stl-check" });
+        box.checked = !!step.checked;
+        box.addEventListener("change", function () { self.tick(step.payload, message, bubble, box); });
+        return el("li", {}, [el("label", { lang: message.lang, dir: "auto" }, [box, el("span", { text: step.title })])]);
       })));
     }
     if (message.who === "bot" && message.spoken !== false) {
@@ -361,6 +371,32 @@
       self.status.textContent = error.localized || self.t().unavailable;
     }).then(function () {
       self.busy(false);
+      self.sending = false;
+    });
+  };
+
+  /* Tick a step of the plan off (or back on): the plan answer is replaced by the updated one. */
+  Widget.prototype.tick = function (payload, message, bubble, box) {
+    var self = this;
+    if (this.sending) { box.checked = !box.checked; return; }
+    this.sending = true;
+    this.ask(payload).then(function (data) {
+      var last = data.messages[data.messages.length - 1];
+      message.text = last.text;
+      message.buttons = last.buttons;
+      self.save();
+      var scrolled = self.log.scrollTop;
+      var fresh = self.show(message);
+      bubble.replaceWith(fresh);
+      self.log.scrollTop = scrolled;
+      var again = fresh.querySelectorAll(".stl-check");
+      for (var i = 0; i < again.length; i++) {
+        if (again[i].parentNode.textContent === box.parentNode.textContent) again[i].focus();
+      }
+    }, function (error) {
+      box.checked = !box.checked;
+      self.status.textContent = error.localized || self.t().unavailable;
+    }).then(function () {
       self.sending = false;
     });
   };
