@@ -59,6 +59,7 @@ class FakeTelegram:
         self.url = f"http://127.0.0.1:{self.port}/bot"
         self.calls: list[Call] = []
         self.webhook: dict[str, Any] | None = None
+        self.sent: dict[tuple[int, int], dict[str, Any]] = {}  # the bot's text messages as users see them now
         self._updates: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._update_ids = itertools.count(1)
@@ -165,19 +166,49 @@ class FakeTelegram:
     async def api_answerCallbackQuery(self, _: dict[str, Any]) -> web.Response:  # noqa: N802
         return self._ok(True)
 
-    async def api_sendMessage(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+    def _checked_text(self, params: dict[str, Any]) -> tuple[str | None, web.Response | None]:
+        """The text as shown, or the error Telegram gives for it (bad HTML, empty, too long, bad buttons)."""
         text = str(params.get("text", ""))
         if params.get("parse_mode") == "HTML" and "<" in ALLOWED_TAGS.sub("", text):
-            return self._error(400, "Bad Request: can't parse entities: unsupported start tag")
+            return None, self._error(400, "Bad Request: can't parse entities: unsupported start tag")
         shown = html.unescape(ALLOWED_TAGS.sub("", text)) if params.get("parse_mode") == "HTML" else text
         if not shown.strip():
-            return self._error(400, "Bad Request: message text is empty")
+            return None, self._error(400, "Bad Request: message text is empty")
         if len(shown) > 4096:
-            return self._error(400, "Bad Request: message is too long")
+            return None, self._error(400, "Bad Request: message is too long")
         for button in Call("", params).buttons:
             if len(str(button.get("callback_data", "")).encode()) > 64:
-                return self._error(400, "Bad Request: BUTTON_DATA_INVALID")
-        return self._ok(self._message(int(params["chat_id"]), text=shown))
+                return None, self._error(400, "Bad Request: BUTTON_DATA_INVALID")
+        return shown, None
+
+    async def api_sendMessage(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+        shown, error = self._checked_text(params)
+        if error is not None:
+            return error
+        message = self._message(int(params["chat_id"]), text=shown)
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        with self._lock:
+            self.sent[(message["chat"]["id"], message["message_id"])] = message
+        return self._ok(message)
+
+    async def api_editMessageText(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+        shown, error = self._checked_text(params)
+        if error is not None:
+            return error
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        with self._lock:
+            message = self.sent.get(key)
+            if message is None:
+                return self._error(400, "Bad Request: message to edit not found")
+            markup = params.get("reply_markup")
+            if message.get("text") == shown and message.get("reply_markup") == markup:
+                return self._error(400, "Bad Request: message is not modified")
+            message["text"] = shown
+            message.pop("reply_markup", None)
+            if markup:
+                message["reply_markup"] = markup
+        return self._ok(message)
 
     async def api_sendVenue(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
         venue = {"location": {"latitude": params["latitude"], "longitude": params["longitude"]},
@@ -224,13 +255,21 @@ class FakeTelegram:
     def send_update(self, kind: str, message: dict[str, Any]) -> dict[str, Any]:
         return self._push({kind: message})
 
-    def click(self, chat_id: int, data: str, language_code: str | None = "de") -> dict[str, Any]:
+    def click(self, chat_id: int, data: str, language_code: str | None = "de",
+              message_id: int | None = None) -> dict[str, Any]:  # fmt: skip
+        """A click on an inline button (of the bot's message ``message_id``, if given)."""
         user = {"id": chat_id, "is_bot": False, "first_name": "Test", "language_code": language_code}
+        message = self.sent[(chat_id, message_id)] if message_id is not None else self._message(chat_id, text="…")
         query = {"id": str(next(self._message_ids)), "from": user, "chat_instance": "1", "data": data,
-                 "message": self._message(chat_id, text="…")}  # fmt: skip
+                 "message": message}  # fmt: skip
         return self._push({"callback_query": query})
 
     # ------------------------------------------------------------------ what the test sees
+
+    def latest_sent(self, chat_id: int) -> dict[str, Any]:
+        """The bot's last text message to ``chat_id``, as the user sees it now (edits included)."""
+        with self._lock:
+            return dict(self.sent[max(key for key in self.sent if key[0] == chat_id)])
 
     def mark(self) -> int:
         with self._lock:

@@ -300,3 +300,32 @@ def test_read_aloud_sends_a_voice_message(api: FakeTelegram, polling_bot: Path) 
     api.click(chat, read["callback_data"])
     voice = api.wait_for(mark, lambda calls: len(calls) == 1, method="sendVoice", chat_id=chat)[0]
     assert voice.params["voice"][:4] == b"OggS"
+
+
+def test_plan_checklist_is_ticked_in_place_and_plan_shows_what_is_left(api: FakeTelegram, polling_bot: Path,
+                                                                       assistant: Assistant) -> None:  # fmt: skip
+    chat = 1012
+    mark = api.mark()
+    api.send(chat, "wir sind aus syrien geflüchtet und seit 5 tagen in beckum, was sollen wir als erstes tun")
+    api.replies(mark, chat)
+    plan = api.latest_sent(chat)
+    assert "1. Wohnung anmelden (Anmeldung) – Bürgerbüro" in plan["text"]
+    steps = [b for row in plan["reply_markup"]["inline_keyboard"] for b in row if b["text"].startswith("☐ 1.")]
+    mark = api.mark()
+    api.click(chat, steps[0]["callback_data"], message_id=plan["message_id"])
+    api.wait_for(mark, lambda calls: len(calls) == 1, method="editMessageText", chat_id=chat)
+    ticked = api.latest_sent(chat)
+    assert ticked["message_id"] == plan["message_id"]  # the same message, updated
+    assert "✓ 1. Wohnung anmelden (Anmeldung) (erledigt)" in ticked["text"]
+    assert any(b["text"].startswith("☑ 1.") for row in ticked["reply_markup"]["inline_keyboard"] for b in row)
+    assert not api.calls_since(mark, "sendMessage", chat)  # no new message for a tick
+    assert assistant.tracker(sender_of(chat))["slots"]["plan_done"] == ["registration"]
+    mark = api.mark()
+    api.send(chat, "/plan")
+    assert "Schritte zu tun" in api.replies(mark, chat)[0].text
+    mark = api.mark()
+    api.send(chat, "/delete")
+    api.replies(mark, chat)
+    mark = api.mark()
+    api.send(chat, "/plan")
+    assert "Sie haben noch keinen Plan" in api.replies(mark, chat)[0].text

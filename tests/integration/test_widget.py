@@ -294,3 +294,22 @@ def test_read_aloud_plays_the_answer(page: Page) -> None:
     expect(audio).to_have_count(1)
     assert audio.get_attribute("src").startswith("blob:")
     page.wait_for_function("document.querySelector('.stl-msg audio').duration > 1")
+
+
+def test_plan_checklist_with_checkboxes(browser: Browser, widget: Widget) -> None:
+    page = open_page(browser, widget, locale="tr")
+    page.locator(".stl-launcher").click()
+    answer = ask(page, "Türkiye'den kaçtık, iltica başvurusu yaptık ve Beckum'a gönderildik. şimdi ne yapmalıyız?")
+    assert "1. " in answer and "(Anmeldung)" in answer
+    boxes = page.locator(".stl-msg.stl-bot").last.locator(".stl-checklist input[type=checkbox]")
+    assert boxes.count() >= 3
+    count = len(bot_messages(page))
+    boxes.first.check()  # tick step 1 off: the same answer is updated, no new message
+    expect(page.locator(".stl-msg.stl-bot").last).to_contain_text("✓ 1.")
+    assert len(bot_messages(page)) == count
+    expect(page.locator(".stl-msg.stl-bot").last.locator(".stl-checklist input").first).to_be_checked()
+    assert_accessible(page)
+    page.reload()  # the ticked list is still there after a reload
+    page.locator(".stl-launcher").click() if not page.locator("#stl-input").is_visible() else None
+    expect(page.locator(".stl-msg.stl-bot").last.locator(".stl-checklist input").first).to_be_checked()
+    page.context.close()
