@@ -1,11 +1,14 @@
-"""When the NLU is unsure: offer the two or three most likely services or plans as buttons instead of guessing."""
+"""When the NLU is unsure: offer the likeliest services, plans or FAQ entries as buttons instead of guessing."""
 
 from __future__ import annotations
 
 from actions.action_conversation import topic_buttons
-from actions.action_journey import JOURNEY_INTENT_PREFIX
+from actions.action_journey import JOURNEY_INTENT_PREFIX, payload
 from actions.action_service import SERVICE_INTENT_PREFIX
 from actions.base import Reply, StadtlotseAction, Turn, service_button
+from actions.catalogue import CatalogueError
+from actions.faq import RETRIEVAL_INTENT, FaqEntry
+from actions.faq import store as faq_store
 
 MAX_SUGGESTIONS = 3
 MIN_CONFIDENCE = 0.12  # below this even the likeliest service is noise (gibberish): offer the topics
@@ -43,7 +46,19 @@ class ActionClarify(StadtlotseAction):
         if intent.startswith(SERVICE_INTENT_PREFIX):
             service_id = intent.removeprefix(SERVICE_INTENT_PREFIX)
             return service_button(turn, service_id) if service_id in turn.catalogue.services else None
+        if intent.startswith(RETRIEVAL_INTENT + "/"):
+            entry = faq_entries(turn).get(intent.partition("/")[2])
+            if entry is None:
+                return None
+            return {"title": turn.t.data(entry.question), "payload": payload(RETRIEVAL_INTENT, faq=entry.id)}
         if intent.startswith(JOURNEY_INTENT_PREFIX):
             journey = turn.catalogue.journeys.get(intent.removeprefix(JOURNEY_INTENT_PREFIX))
             return {"title": turn.t.data(journey.name), "payload": f"/{intent}"} if journey is not None else None
         return None
+
+
+def faq_entries(turn: Turn) -> dict[str, FaqEntry]:
+    try:
+        return faq_store().get(turn.catalogue)
+    except CatalogueError:
+        return {}

@@ -45,6 +45,7 @@ class Reply:
     service: str | None = None
     office: str | None = None
     journey: str | None = None  # the first-steps plan the answer gives
+    faq: str | None = None  # the FAQ entry the answer gives
     slots: dict[str, Any] = field(default_factory=dict)  # further slots the answer sets (a plan's state)
     with_contact: bool = True
     # why the question was not really answered ("fallback", "out_of_scope", ...); kept for staff, redacted
@@ -164,7 +165,7 @@ class StadtlotseAction(Action, abc.ABC):
                     "Bitte versuchen Sie es später noch einmal."
                 )
             )
-            return changed_slots(tracker, language=language, service=None, office=None, journey=None)
+            return changed_slots(tracker, language=language, service=None, office=None, journey=None, faq=None)
         turn = self.start_turn(tracker, language, catalogue)
         shown_in = rendering_language(tracker)
         if shown_in is not None:  # "show in German": this one answer in German, the conversation stays
@@ -193,7 +194,7 @@ class StadtlotseAction(Action, abc.ABC):
         )  # fmt: skip
         return changed_slots(
             tracker, language=turn.language, service=reply.service, office=reply.office, journey=reply.journey,
-            **reply.slots,
+            faq=reply.faq, **reply.slots,
         )  # fmt: skip
 
 

@@ -71,3 +71,21 @@ def _holiday_names(city: dict[str, Any]) -> Iterator[Message]:
     line = city.lc.key("holidays_subdivision")[0] + 1 if "holidays_subdivision" in city else 1
     for name in sorted(set(calendar.values())):
         yield line, "_", name, ["Name of a public holiday"]
+
+
+def extract_faq(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: dict[str, Any]) -> Iterator[Message]:
+    """The heading and the answer of one FAQ entry (``data/faq/<id>.yml``); placeholders stay as they are."""
+    root = YAML(typ="rt").load(fileobj.read().decode("utf-8"))
+    if not isinstance(root, dict):
+        return
+    ident = root.get("id", "?")
+    comments = {
+        "question": f"Heading of the FAQ entry {ident}",
+        "answer": f"Answer of the FAQ entry {ident}, plain language. Keep every {{placeholder}} exactly as it is "
+        "(the assistant fills in phone numbers, addresses and opening hours) and keep German office and document "
+        "names in brackets after your translation, e.g. 'registration certificate (Meldebescheinigung)'",
+    }
+    for field, comment in comments.items():
+        value = root.get(field)
+        if isinstance(value, str):
+            yield root.lc.key(field)[0] + 1, "_", " ".join(value.split()), [comment]

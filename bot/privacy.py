@@ -19,28 +19,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from actions.retention import DEFAULT_RETENTION_DAYS, RETENTION_VARIABLE, retention_days  # noqa: F401 (re-exported)
+
 ROOT = Path(__file__).resolve().parent.parent
 ENDPOINTS_VARIABLE = "STADTLOTSE_ENDPOINTS"
-RETENTION_VARIABLE = "STADTLOTSE_RETENTION_DAYS"
-DEFAULT_RETENTION_DAYS = 30
 
 logger = logging.getLogger(__name__)
 
 
 class UnsupportedStoreError(Exception):
     """The configured tracker store cannot be reached from outside the Rasa process."""
-
-
-def retention_days() -> int:
-    """How long conversations are kept (``STADTLOTSE_RETENTION_DAYS``, default 30)."""
-    value = os.environ.get(RETENTION_VARIABLE, "")
-    try:
-        days = int(value) if value else DEFAULT_RETENTION_DAYS
-    except ValueError:
-        raise SystemExit(f"{RETENTION_VARIABLE}={value!r} is not a whole number of days") from None
-    if days < 1:
-        raise SystemExit(f"{RETENTION_VARIABLE} must be at least 1 (got {days})")
-    return days
 
 
 class ConversationStore:

@@ -19,7 +19,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import INTENT, RESPONSE_SELECTOR, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -100,7 +100,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         """(text, intent) pairs: the examples, plus some with a greeting of their language in front."""
         examples = [m for m in training_data.intent_examples if m.get(INTENT) and m.get(TEXT)]
         texts = [str(m.get(TEXT)) for m in examples]
-        intents = [str(m.get(INTENT)) for m in examples]
+        intents = [str(m.get_full_intent()) for m in examples]  # "faq/<entry id>" for FAQ examples
         greetings: dict[str, list[str]] = defaultdict(list)
         for message in examples:
             language = example_language(message)
@@ -114,7 +114,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
                 continue
             if rng.random() < share:
                 texts.append(f"{rng.choice(greetings[language or ''])}, {message.get(TEXT)}")
-                intents.append(str(message.get(INTENT)))
+                intents.append(str(message.get_full_intent()))
         return texts, intents
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -173,8 +173,24 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         texts = [m.get(TEXT) or "" for m in messages]
         for message, ranking in zip(messages, self.rank(texts), strict=True):
             top = ranking[: self.component_config["ranking_length"]]
-            message.set(INTENT, {"name": top[0][0], "confidence": top[0][1]}, add_to_output=True)
+            name, confidence = top[0]
+            base, _, key = name.partition("/")
+            message.set(INTENT, {"name": base, "confidence": confidence}, add_to_output=True)
             message.set(
                 "intent_ranking", [{"name": n, "confidence": c} for n, c in top], add_to_output=True
             )
+            if key:  # a retrieval intent (faq/<entry id>): the entry as Rasa's ResponseSelector reports it
+                message.set(RESPONSE_SELECTOR, selected(base, name, confidence, top), add_to_output=True)
         return messages
+
+
+def selected(base: str, name: str, confidence: float, ranking: list[tuple[str, float]]) -> dict[str, Any]:
+    """The ``response_selector`` output of Rasa's ResponseSelector for the chosen retrieval intent."""
+    return {
+        "all_retrieval_intents": [base],
+        base: {
+            "response": {"responses": None, "confidence": confidence, "intent_response_key": name,
+                         "utter_action": f"utter_{name}"},
+            "ranking": [{"confidence": c, "intent_response_key": n} for n, c in ranking if n.startswith(base + "/")],
+        },
+    }  # fmt: skip

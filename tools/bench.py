@@ -3,7 +3,8 @@
 Measures, in one run and through the real REST channel and tracker API:
 routing accuracy per language (intent, and the service/office slot where the benchmark names one),
 first-steps plan recognition (the `journey` slot, benchmark/plans/) and how often a single-service question
-wrongly became a plan, language detection (the `language` slot after the first message), p50/p95 latency per message,
+wrongly became a plan, FAQ accuracy (the `faq` slot, benchmark/faq/), emergency recall and false alarms
+(benchmark/emergency/), language detection (the `language` slot after the first message), p50/p95 latency per message,
 training time, peak memory (VmHWM) of the Rasa server. Results: bench-results/report.md and .json.
 The baseline model is cached by the hash of its inputs (training it takes a quarter of an hour or more).
 """
@@ -36,6 +37,8 @@ FIXED_NOW = "2026-11-25T10:00"
 
 
 PLANS = ROOT / "benchmark" / "plans"
+FAQ = ROOT / "benchmark" / "faq"
+EMERGENCY = ROOT / "benchmark" / "emergency"
 
 
 def load_benchmark(folder: Path = ROOT / "benchmark") -> list[dict[str, Any]]:
@@ -106,6 +109,27 @@ def evaluate(assistant: Assistant, messages: list[dict[str, Any]]) -> dict[str, 
     return {"rows": rows}
 
 
+def evaluate_slot(assistant: Assistant, messages: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """Each message opens a new conversation; the FAQ entry (`faq` slot) or the emergency (intent
+    `emergency`) afterwards, against the expected value (None where nothing may fire)."""
+    rows = []
+    for item in messages:
+        sender = f"bench-{key}-{uuid.uuid4().hex[:10]}"
+        answers = assistant.send(sender, item["text"])
+        tracker = assistant.tracker(sender)
+        intent = tracker["latest_message"]["intent"]["name"]
+        if key == "emergency":
+            got = tracker["latest_message"].get("emergency") if intent == "emergency" else None
+            first = str(answers[0].get("text", "")) if answers else ""
+            ok = (got is not None) == (item[key] is not None) and (got is None or "112" in first.split("\n")[0])
+        else:
+            got = tracker["slots"].get("faq")
+            ok = got == item[key]
+        rows.append({"language": item["language"], "text": item["text"], "expected": item[key], "got": got,
+                     "intent": intent, "ok": ok})  # fmt: skip
+    return rows
+
+
 def evaluate_plans(assistant: Assistant, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Situation descriptions (and near misses that ask for one service), each opening a new conversation:
     the `journey` slot afterwards against the expected plan id (None for a near miss)."""
@@ -172,6 +196,8 @@ def report(results: dict[str, dict[str, Any]], messages: list[dict[str, Any]]) -
         subset = [m for m in messages if language in ("all", m["language"]) and m["intent"] != "choose_language"]
         lines.append(f"| {language} | " + " | ".join(cells) + f" | {100 * langid_alone(subset):.1f} |")
     lines += plans_report(results, languages)
+    lines += faq_report(results, languages)
+    lines += emergency_report(results, languages)
     lines += ["", "## Speed and size", "", "| measure | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     def row(label: str, key: str, fmt: str) -> None:
         lines.append(f"| {label} | " + " | ".join(fmt.format(results[n][key]) for n in names) + " |")
@@ -228,6 +254,53 @@ def plans_report(results: dict[str, dict[str, Any]], languages: list[str]) -> li
     return lines
 
 
+def faq_report(results: dict[str, dict[str, Any]], languages: list[str]) -> list[str]:
+    """FAQ entry found (`faq` slot) per language on held-out paraphrases."""
+    names = [n for n in results if results[n].get("faq")]
+    if not names:
+        return []
+    lines = ["", "## FAQ (held-out paraphrases, `faq` slot right, %)", "",
+             "| language | n | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]  # fmt: skip
+    for language in [*languages, "all"]:
+        rows = {n: [r for r in results[n]["faq"] if language in ("all", r["language"])] for n in names}
+        if rows[names[0]]:
+            lines.append(f"| {language} | {len(rows[names[0]])} | " +
+                         " | ".join(percent([r["ok"] for r in rows[n]]) for n in names) + " |")  # fmt: skip
+    for name in names:
+        single = [r for r in results[name]["rows"] if r["expected"].startswith("service_")]
+        lines.append("")
+        lines.append(f"- {name}: service questions of the routing benchmark that landed on an FAQ entry: "
+                     f"{sum(r['intent'] == 'faq' for r in single)} of {len(single)}")  # fmt: skip
+    misses = [r for r in results[names[0]]["faq"] if not r["ok"]]
+    lines += ["", f"FAQ misses of {names[0]} ({len(misses)}):", ""]
+    lines += [f"- [{r['language']}] expected `{r['expected']}`, got `{r['got']}` ({r['intent']}): {r['text']}"
+              for r in misses]  # fmt: skip
+    return lines
+
+
+def emergency_report(results: dict[str, dict[str, Any]], languages: list[str]) -> list[str]:
+    """Emergency recall (112/110 in the first line) and false alarms on ordinary look-alikes."""
+    names = [n for n in results if results[n].get("emergency")]
+    if not names:
+        return []
+    lines = ["", "## Emergencies (held-out): recall and false alarms", "",
+             "| language | emergencies n | " + " | ".join(f"{n}: recall %" for n in names) +
+             " | look-alikes n | " + " | ".join(f"{n}: false alarms" for n in names) + " |",
+             "|---|---|" + "---|" * len(names) + "---|" + "---|" * len(names)]  # fmt: skip
+    for language in [*languages, "all"]:
+        real = {n: [r for r in results[n]["emergency"] if language in ("all", r["language"]) and r["expected"]]
+                for n in names}  # fmt: skip
+        calm = {n: [r for r in results[n]["emergency"] if language in ("all", r["language"]) and not r["expected"]]
+                for n in names}  # fmt: skip
+        lines.append(f"| {language} | {len(real[names[0]])} | " + " | ".join(percent([r["ok"] for r in real[n]])
+                     for n in names) + f" | {len(calm[names[0]])} | " +
+                     " | ".join(str(sum(not r["ok"] for r in calm[n])) for n in names) + " |")  # fmt: skip
+    misses = [r for r in results[names[0]]["emergency"] if not r["ok"]]
+    lines += ["", f"Emergency misses and false alarms of {names[0]} ({len(misses)}):", ""]
+    lines += [f"- [{r['language']}] expected `{r['expected']}`, got `{r['got']}`: {r['text']}" for r in misses]
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-baseline", action="store_true", help="skip Rasa's default pipeline")
@@ -240,6 +313,8 @@ def main() -> int:
 
     messages = load_benchmark(ROOT / "benchmark" / "dev") if args.dev else load_benchmark()
     plan_messages = [] if args.dev else load_benchmark(PLANS)
+    faq_messages = [] if args.dev else load_benchmark(FAQ)
+    emergency_messages = [] if args.dev else load_benchmark(EMERGENCY)
     if args.dev:
         args.no_baseline = True
     print(f"[bench] {len(messages)} held-out messages in {len({m['language'] for m in messages})} languages")
@@ -259,6 +334,8 @@ def main() -> int:
         with running_assistant(log_dir, env, model=model) as assistant:
             result = evaluate(assistant, messages)
             result["plans"] = evaluate_plans(assistant, plan_messages)
+            result["faq"] = evaluate_slot(assistant, faq_messages, "faq")
+            result["emergency"] = evaluate_slot(assistant, emergency_messages, "emergency")
             result["throughput"] = throughput(assistant, messages)
             result["peak_mb"] = peak_memory_mb(assistant.processes["rasa"].pid)
         result["training_s"] = seconds

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INPUTS = ("config.yml", "domain.yml", "data/rules.yml", "requirements.lock")
-INPUT_GLOBS = ("data/nlu/*.yml", "components/*.py")
+INPUTS = ("config.yml", "domain.yml", "data/rules.yml", "data/emergency.yml", "requirements.lock")
+INPUT_GLOBS = ("data/nlu/*.yml", "data/faq/*.yml", "components/*.py", "actions/faq.py", "actions/emergency.py")
 KEEP_MODELS = 3  # older models of the same prefix are deleted after a training
 
 

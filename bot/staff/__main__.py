@@ -8,12 +8,14 @@ from pathlib import Path
 
 from actions.catalogue import DEFAULT_DIRECTORY
 from actions.i18n import LOCALES_DIR
-from bot.staff.check import NLU_DIR, check_all
+from bot.staff.check import EMERGENCY_FILE, FAQ_DIRECTORY, NLU_DIR, check_all
 from bot.staff.translations import report as translation_report
 
 
 def check(args: argparse.Namespace) -> int:
-    report = check_all(Path(args.catalogue), Path(args.locales), Path(args.nlu))
+    report = check_all(
+        Path(args.catalogue), Path(args.locales), Path(args.nlu), Path(args.faq), Path(args.emergency)
+    )
     for item in report.errors + report.warnings:
         label = "FEHLER/ERROR" if item.severity == "error" else "HINWEIS/WARNING"
         print(f"{label}  {item.for_staff()}\n")
@@ -57,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     checking.add_argument("--catalogue", default=str(DEFAULT_DIRECTORY))
     checking.add_argument("--locales", default=str(LOCALES_DIR))
     checking.add_argument("--nlu", default=str(NLU_DIR))
+    checking.add_argument("--faq", default=str(FAQ_DIRECTORY))
+    checking.add_argument("--emergency", default=str(EMERGENCY_FILE))
     coverage = commands.add_parser("translations", help="translation coverage per language; where texts are missing")
     coverage.add_argument("--locales", default=str(LOCALES_DIR))
     coverage.add_argument("--summary", action="store_true", help="only the table")

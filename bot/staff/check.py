@@ -30,6 +30,10 @@ from actions.catalogue import (
     problem,
     yaml_problem,
 )
+from actions.emergency import DEFAULT_FILE as EMERGENCY_FILE
+from actions.emergency import EMERGENCY_INTENT, read_net
+from actions.faq import DEFAULT_DIRECTORY as FAQ_DIRECTORY
+from actions.faq import RETRIEVAL_INTENT, read_faq
 from actions.i18n import LOCALES_DIR, S_, SOURCE_LANGUAGE, StaffText, staff_text
 from actions.journeys import BUTTON_INTENTS, JOURNEY_INTENT_PREFIX
 
@@ -302,7 +306,8 @@ def check_nlu(nlu_dir: Path = NLU_DIR, domain_file: Path = DOMAIN_FILE,
                     ))  # fmt: skip
                 else:
                     seen[key] = example_line
-        for intent in sorted(intents - BUTTON_INTENTS):
+        # buttons send some intents; FAQ examples live in data/faq/; the emergency net sets its own
+        for intent in sorted(intents - BUTTON_INTENTS - {RETRIEVAL_INTENT, EMERGENCY_INTENT}):
             if counts[intent] < MIN_EXAMPLES:
                 found.append(warning(
                     label, None,
@@ -313,10 +318,84 @@ def check_nlu(nlu_dir: Path = NLU_DIR, domain_file: Path = DOMAIN_FILE,
     return found
 
 
-def check_all(catalogue_dir: Path = DEFAULT_DIRECTORY, locales: Path = LOCALES_DIR, nlu_dir: Path = NLU_DIR) -> Report:
+# --------------------------------------------------------------------------- FAQ and emergency net
+
+
+def _nlu_examples(nlu_dir: Path) -> dict[str, tuple[str, str, int]]:
+    """Every NLU example (folded) -> (file, intent, line)."""
+    yaml = YAML(typ="rt")
+    found: dict[str, tuple[str, str, int]] = {}
+    for path in sorted(nlu_dir.glob("*.yml")):
+        try:
+            blocks = yaml.load(path.read_text(encoding="utf-8")).get("nlu") or []
+        except (MarkedYAMLError, AttributeError, OSError):
+            continue  # reported by the NLU check
+        for block in blocks:
+            if isinstance(block, CommentedMap) and "examples" in block:
+                for text, line in _examples_with_lines(block):
+                    found.setdefault(" ".join(text.casefold().split()), (path.name, str(block.get("intent")), line))
+    return found
+
+
+def check_faq(faq_dir: Path = FAQ_DIRECTORY, catalogue_dir: Path = DEFAULT_DIRECTORY,
+              nlu_dir: Path = NLU_DIR) -> list[Problem]:  # fmt: skip
+    """Each entry valid (fields, placeholders, ids in the catalogue, enough example questions), and no
+    example question that another entry or an intent of data/nlu/ already has."""
+    try:
+        catalogue = load_catalogue(catalogue_dir)
+    except CatalogueError:
+        catalogue = None  # reported by the catalogue check
+    _, examples, found = read_faq(faq_dir, catalogue)
+    nlu = _nlu_examples(nlu_dir)
+    seen: dict[str, Any] = {}
+    for item in examples:
+        key = " ".join(item.text.casefold().split())
+        if key in seen and seen[key].entry != item.entry:
+            other = seen[key]
+            found.append(problem(item.file, item.line,
+                                 S_("Die Beispielfrage „{example}“ steht auch bei {other} (Zeile {other_line}). Eine "
+                                    "Frage darf nur zu einem Eintrag gehören."),
+                                 example=item.text, other=other.file, other_line=other.line))  # fmt: skip
+        elif key in nlu:
+            file, intent, line = nlu[key]
+            found.append(problem(item.file, item.line,
+                                 S_("Die Beispielfrage „{example}“ gehört schon zur Absicht „{intent}“ "
+                                    "(nlu/{nlu_file}, Zeile {nlu_line}). "
+                                    "Formulieren Sie sie anders oder löschen Sie eine."),
+                                 example=item.text, intent=intent, nlu_file=file, nlu_line=line))  # fmt: skip
+        seen.setdefault(key, item)
+    return found
+
+
+def check_emergency(path: Path = EMERGENCY_FILE) -> list[Problem]:
+    """Patterns compile, every "fires" example raises its alarm, no "quiet" example does."""
+    net, found, samples = read_net(path)
+    if found:
+        return found
+    for code, sample in samples.items():
+        for item in sample["fires"]:
+            kind, _, text = item.partition(": ")
+            if net.kind_of(text) != kind:
+                found.append(problem(path.name, None,
+                                     S_("{language}: „{text}“ muss als Notfall ({kind}) erkannt werden, wird es aber "
+                                        "nicht. Ergänzen Sie ein Muster."),
+                                     language=code, text=text, kind=kind))  # fmt: skip
+        for text in sample["quiet"]:
+            if net.kind_of(text) is not None:
+                found.append(problem(path.name, None,
+                                     S_("{language}: „{text}“ ist kein Notfall, löst aber Alarm aus. Machen Sie das "
+                                        "Muster enger oder ergänzen Sie „ignore“."),
+                                     language=code, text=text))  # fmt: skip
+    return found
+
+
+def check_all(catalogue_dir: Path = DEFAULT_DIRECTORY, locales: Path = LOCALES_DIR, nlu_dir: Path = NLU_DIR,
+              faq_dir: Path = FAQ_DIRECTORY, emergency_file: Path = EMERGENCY_FILE) -> Report:  # fmt: skip
     return Report(
         check_catalogue(catalogue_dir)
         + check_freshness(catalogue_dir)
         + check_translations(locales)
         + check_nlu(nlu_dir, catalogue_dir=catalogue_dir)
+        + check_faq(faq_dir, catalogue_dir, nlu_dir)
+        + check_emergency(emergency_file)
     )
