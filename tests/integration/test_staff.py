@@ -147,7 +147,7 @@ def test_report_page_behind_its_password(report_server: str) -> None:
 
 
 def test_the_assistant_keeps_unanswered_questions_redacted(assistant: Any) -> None:
-    assistant.send("staff-records-test", "xqzv blorp frumble, mail an anna@example.org")
+    assistant.send("staff-records-test", "xqzv blorp frumble, von anna@example.org")  # gibberish: not understood
     deadline = time.monotonic() + 10  # the action server writes records after answering
     while not (entries := Records().unanswered_entries()) and time.monotonic() < deadline:
         time.sleep(0.1)
