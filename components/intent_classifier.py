@@ -55,6 +55,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             "greeting_augmentation": 0.3,
             "random_seed": 42,
             "ranking_length": 15,
+            # classify FAQ entries too (faq/<id>, reported as Rasa's response_selector); false leaves the
+            # entry to Rasa's ResponseSelector (the variant measured in tools/bench.py --response-selector)
+            "retrieval_keys": True,
         }
 
     @staticmethod
@@ -100,7 +103,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         """(text, intent) pairs: the examples, plus some with a greeting of their language in front."""
         examples = [m for m in training_data.intent_examples if m.get(INTENT) and m.get(TEXT)]
         texts = [str(m.get(TEXT)) for m in examples]
-        intents = [str(m.get_full_intent()) for m in examples]  # "faq/<entry id>" for FAQ examples
+        intents = [self.label(m) for m in examples]  # "faq/<entry id>" for FAQ examples
         greetings: dict[str, list[str]] = defaultdict(list)
         for message in examples:
             language = example_language(message)
@@ -114,8 +117,12 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
                 continue
             if rng.random() < share:
                 texts.append(f"{rng.choice(greetings[language or ''])}, {message.get(TEXT)}")
-                intents.append(str(message.get_full_intent()))
+                intents.append(self.label(message))
         return texts, intents
+
+    def label(self, message: Message) -> str:
+        full = message.get_full_intent() if self.component_config.get("retrieval_keys", True) else None
+        return str(full or message.get(INTENT))
 
     def train(self, training_data: TrainingData) -> Resource:
         texts, intents = self.training_pairs(training_data)

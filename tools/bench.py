@@ -305,6 +305,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-baseline", action="store_true", help="skip Rasa's default pipeline")
     parser.add_argument("--retrain-baseline", action="store_true", help="do not reuse a cached baseline")
+    parser.add_argument("--response-selector", action="store_true",
+                        help="also measure Rasa's ResponseSelector for the FAQ (tools/response-selector-config.yml)")
     parser.add_argument(
         "--dev", action="store_true",
         help="error analysis on the development set benchmark/dev/ (our model only; not the benchmark)",
@@ -322,6 +324,10 @@ def main() -> int:
     if not args.no_baseline:
         candidates["Rasa default (baseline)"] = (
             "tools/baseline-config.yml", "baseline", CACHE / "baseline", not args.retrain_baseline,
+        )  # fmt: skip
+    if args.response_selector:
+        candidates["ResponseSelector for FAQ"] = (
+            "tools/response-selector-config.yml", "response-selector", CACHE / "response-selector", True,
         )  # fmt: skip
     results: dict[str, dict[str, Any]] = {}
     for name, (config, prefix, out, cached) in candidates.items():
