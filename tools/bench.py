@@ -224,6 +224,21 @@ def report(results: dict[str, dict[str, Any]], messages: list[dict[str, Any]]) -
     return "\n".join(lines) + "\n"
 
 
+def split(results: dict[str, dict[str, Any]], names: list[str], key: str, language: str) -> tuple[dict, dict]:
+    """Per candidate, the rows of ``key`` in ``language`` ("all": every one) that expect something, and
+    those that expect nothing (near misses, look-alikes)."""
+    rows = {n: [r for r in results[n][key] if language in ("all", r["language"])] for n in names}
+    expecting = {n: [r for r in rows[n] if r["expected"]] for n in names}
+    return expecting, {n: [r for r in rows[n] if not r["expected"]] for n in names}
+
+
+def miss_lines(title: str, rows: list[dict[str, Any]]) -> list[str]:
+    misses = [r for r in rows if not r["ok"]]
+    return ["", f"{title} ({len(misses)}):", ""] + [
+        f"- [{r['language']}] expected `{r['expected']}`, got `{r['got']}` ({r['intent']}): {r['text']}" for r in misses
+    ]
+
+
 def plans_report(results: dict[str, dict[str, Any]], languages: list[str]) -> list[str]:
     """Plan recognition per language, near misses kept single, and single-service questions turned into plans."""
     names = [n for n in results if results[n].get("plans")]
@@ -234,10 +249,7 @@ def plans_report(results: dict[str, dict[str, Any]], languages: list[str]) -> li
                  " | ".join(f"{n}: stayed single" for n in names) + " |")  # fmt: skip
     lines.append("|---|---|" + "---|" * len(names) + "---|" + "---|" * len(names))
     for language in languages + ["all"]:
-        plans = {n: [r for r in results[n]["plans"] if language in ("all", r["language"]) and r["expected"]]
-                 for n in names}  # fmt: skip
-        near = {n: [r for r in results[n]["plans"] if language in ("all", r["language"]) and not r["expected"]]
-                for n in names}  # fmt: skip
+        plans, near = split(results, names, "plans", language)
         lines.append(f"| {language} | {len(plans[names[0]])} | " + " | ".join(percent([r["ok"] for r in plans[n]])
                      for n in names) + f" | {len(near[names[0]])} | " +
                      " | ".join(percent([r["ok"] for r in near[n]]) for n in names) + " |")  # fmt: skip
@@ -247,11 +259,7 @@ def plans_report(results: dict[str, dict[str, Any]], languages: list[str]) -> li
         turned = [r for r in single if r["journey"]]
         lines.append(f"- {name}: single-service questions of the routing benchmark that became a plan: "
                      f"{len(turned)} of {len(single)} ({percent([bool(r['journey']) for r in single])} %)")
-    misses = [r for r in results[names[0]]["plans"] if not r["ok"]]
-    lines += ["", f"Plan misses of {names[0]} ({len(misses)}):", ""]
-    lines += [f"- [{r['language']}] expected `{r['expected']}`, got `{r['got']}` ({r['intent']}): {r['text']}"
-              for r in misses]  # fmt: skip
-    return lines
+    return lines + miss_lines(f"Plan misses of {names[0]}", results[names[0]]["plans"])
 
 
 def faq_report(results: dict[str, dict[str, Any]], languages: list[str]) -> list[str]:
@@ -271,11 +279,7 @@ def faq_report(results: dict[str, dict[str, Any]], languages: list[str]) -> list
         lines.append("")
         lines.append(f"- {name}: service questions of the routing benchmark that landed on an FAQ entry: "
                      f"{sum(r['intent'] == 'faq' for r in single)} of {len(single)}")  # fmt: skip
-    misses = [r for r in results[names[0]]["faq"] if not r["ok"]]
-    lines += ["", f"FAQ misses of {names[0]} ({len(misses)}):", ""]
-    lines += [f"- [{r['language']}] expected `{r['expected']}`, got `{r['got']}` ({r['intent']}): {r['text']}"
-              for r in misses]  # fmt: skip
-    return lines
+    return lines + miss_lines(f"FAQ misses of {names[0]}", results[names[0]]["faq"])
 
 
 def emergency_report(results: dict[str, dict[str, Any]], languages: list[str]) -> list[str]:
@@ -288,16 +292,11 @@ def emergency_report(results: dict[str, dict[str, Any]], languages: list[str]) -
              " | look-alikes n | " + " | ".join(f"{n}: false alarms" for n in names) + " |",
              "|---|---|" + "---|" * len(names) + "---|" + "---|" * len(names)]  # fmt: skip
     for language in [*languages, "all"]:
-        real = {n: [r for r in results[n]["emergency"] if language in ("all", r["language"]) and r["expected"]]
-                for n in names}  # fmt: skip
-        calm = {n: [r for r in results[n]["emergency"] if language in ("all", r["language"]) and not r["expected"]]
-                for n in names}  # fmt: skip
+        real, calm = split(results, names, "emergency", language)
         lines.append(f"| {language} | {len(real[names[0]])} | " + " | ".join(percent([r["ok"] for r in real[n]])
                      for n in names) + f" | {len(calm[names[0]])} | " +
                      " | ".join(str(sum(not r["ok"] for r in calm[n])) for n in names) + " |")  # fmt: skip
-    misses = [r for r in results[names[0]]["emergency"] if not r["ok"]]
-    lines += ["", f"Emergency misses and false alarms of {names[0]} ({len(misses)}):", ""]
-    lines += [f"- [{r['language']}] expected `{r['expected']}`, got `{r['got']}`: {r['text']}" for r in misses]
+    lines += miss_lines(f"Emergency misses and false alarms of {names[0]}", results[names[0]]["emergency"])
     return lines
 
 
