@@ -6,9 +6,7 @@ from actions.action_conversation import topic_buttons
 from actions.action_journey import JOURNEY_INTENT_PREFIX, payload
 from actions.action_service import SERVICE_INTENT_PREFIX
 from actions.base import Reply, StadtlotseAction, Turn, service_button
-from actions.catalogue import CatalogueError
-from actions.faq import RETRIEVAL_INTENT, FaqEntry
-from actions.faq import store as faq_store
+from actions.faq import RETRIEVAL_INTENT, current_entries
 
 MAX_SUGGESTIONS = 3
 MIN_CONFIDENCE = 0.12  # below this even the likeliest service is noise (gibberish): offer the topics
@@ -47,7 +45,7 @@ class ActionClarify(StadtlotseAction):
             service_id = intent.removeprefix(SERVICE_INTENT_PREFIX)
             return service_button(turn, service_id) if service_id in turn.catalogue.services else None
         if intent.startswith(RETRIEVAL_INTENT + "/"):
-            entry = faq_entries(turn).get(intent.partition("/")[2])
+            entry = current_entries(turn.catalogue).get(intent.partition("/")[2])
             if entry is None:
                 return None
             return {"title": turn.t.data(entry.question), "payload": payload(RETRIEVAL_INTENT, faq=entry.id)}
@@ -56,9 +54,3 @@ class ActionClarify(StadtlotseAction):
             return {"title": turn.t.data(journey.name), "payload": f"/{intent}"} if journey is not None else None
         return None
 
-
-def faq_entries(turn: Turn) -> dict[str, FaqEntry]:
-    try:
-        return faq_store().get(turn.catalogue)
-    except CatalogueError:
-        return {}

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from actions.answers import freshness_line, office_name, reach_lines, status_line
 from actions.base import Reply, StadtlotseAction, Turn, service_button
-from actions.catalogue import CatalogueError
-from actions.faq import RETRIEVAL_INTENT, FaqEntry, fill, store
+from actions.faq import RETRIEVAL_INTENT, FaqEntry, current_entries, fill
 
 FAQ_ENTITY = "faq"  # from buttons: /faq{"faq":"appointment"}
 MAX_OFFICES = 2
@@ -27,11 +26,7 @@ class ActionAnswerFaq(StadtlotseAction):
         return "action_answer_faq"
 
     def answer(self, turn: Turn) -> Reply:
-        try:
-            entries = store().get(turn.catalogue)
-        except CatalogueError:
-            entries = {}
-        entry = entries.get(chosen_entry(turn) or "")
+        entry = current_entries(turn.catalogue).get(chosen_entry(turn) or "")
         if entry is None:  # an entry removed since training, or FAQ data that cannot be loaded
             return Reply(turn.t._("Dazu habe ich gerade keine Informationen."), unanswered="faq_missing")
         return Reply(self.text(turn, entry), buttons=[service_button(turn, s) for s in entry.services],

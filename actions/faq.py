@@ -276,6 +276,14 @@ class FaqStore:
 _store: FaqStore | None = None
 
 
+def current_entries(catalogue: Catalogue) -> dict[str, FaqEntry]:
+    """The entries in service now; none when the FAQ data cannot be loaded at all (logged by the store)."""
+    try:
+        return store().get(catalogue)
+    except CatalogueError:
+        return {}
+
+
 def store() -> FaqStore:
     """The process-wide FAQ store."""
     global _store
