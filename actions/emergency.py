@@ -9,11 +9,12 @@ tried on every message (a person in panic may write in any of them, or mix them)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from actions.catalogue import CatalogueError, Problem, _line_of, _read_yaml, problem
 from actions.i18n import S_
+from components.literals import PatternSet
 from components.normalize import normalize
 
 EMERGENCY_INTENT = "emergency"  # set by components/emergency.py, never by the classifier
@@ -28,13 +29,22 @@ class Net:
 
     alarms: tuple[tuple[str, re.Pattern[str]], ...]
     ignore: tuple[re.Pattern[str], ...]
+    # the same patterns, each skipped where none of the words it needs occurs (components/literals.py):
+    # every message goes through the whole net, and most patterns are ruled out by a substring test
+    _alarms: PatternSet = field(init=False, repr=False, compare=False)
+    _ignore: PatternSet = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_alarms", PatternSet([pattern for _kind, pattern in self.alarms]))
+        object.__setattr__(self, "_ignore", PatternSet(self.ignore))
 
     def kind_of(self, text: str) -> str | None:
         """``danger``, ``violence`` or ``self_harm`` when the message is an emergency, else None."""
         folded = normalize(text)
-        if not folded.strip() or any(p.search(folded) for p in self.ignore):
+        if not folded.strip() or self._ignore.first(folded) is not None:
             return None
-        return next((kind for kind, pattern in self.alarms if pattern.search(folded)), None)
+        index = self._alarms.first(folded)
+        return None if index is None else self.alarms[index][0]
 
     def to_dict(self) -> dict[str, list[str]]:
         """The patterns as plain data (stored in the trained model)."""

@@ -58,6 +58,10 @@ class FastPipeline:
         else:
             self.parts = [FastTfidf(features)]
         self.classes_ = self.classifier.classes_
+        # The classifiers multiply the features by ``coef_.T``; stored row by row, that transposed view is not
+        # contiguous and scipy copies all of it (n-grams × classes, megabytes) for every message. Stored
+        # column by column, the view is contiguous and nothing is copied; the numbers are the same.
+        self.classifier.coef_ = np.asfortranarray(self.classifier.coef_)
 
     def features(self, texts: list[str]) -> sp.csr_matrix:
         blocks = [part.transform(texts) for part in self.parts]
