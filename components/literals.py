@@ -26,8 +26,8 @@ except ImportError:  # Python 3.10
 
 Factors = frozenset[str] | None  # one of these strings occurs in every match; None: nothing is known
 
-_REPEATS = {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT}
-_REPEATS |= {getattr(sre_constants, "POSSESSIVE_REPEAT")} if hasattr(sre_constants, "POSSESSIVE_REPEAT") else set()
+# possessive repeats exist from Python 3.11 on
+_REPEATS = {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, getattr(sre_constants, "POSSESSIVE_REPEAT", None)}
 
 
 def _better(a: Factors, b: Factors) -> Factors:
@@ -94,7 +94,7 @@ class PatternSet:
     def first(self, text: str) -> int | None:
         """The index of the first pattern that matches somewhere in ``text``, or None."""
         present = {s for s in self.strings if s in text}
-        for index, (pattern, factors) in enumerate(zip(self.patterns, self.factors)):
+        for index, (pattern, factors) in enumerate(zip(self.patterns, self.factors, strict=True)):
             if factors is not None and factors.isdisjoint(present):
                 continue
             if pattern.search(text):
