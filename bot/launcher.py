@@ -89,7 +89,7 @@ def endpoints_for(action_port: int) -> Path:
     url = f"http://localhost:{action_port}/webhook"
     if config.get("action_endpoint", {}).get("url") == url:
         return source
-    config["action_endpoint"] = {"url": url}
+    config["action_endpoint"] = {**config.get("action_endpoint", {}), "url": url}
     target = ROOT / ".rasa" / "endpoints-run.yml"
     target.parent.mkdir(exist_ok=True)
     target.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")

@@ -91,7 +91,7 @@ def running_assistant(
     rasa_port, action_port = free_port(), free_port()
     endpoints = log_dir / "endpoints.yml"
     endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n  enable_selective_domain: true\n'
         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {log_dir / 'tracker.db'}\n",
         encoding="utf-8",
     )
