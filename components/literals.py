@@ -82,18 +82,27 @@ class PatternSet:
     """Patterns tried in order; each skipped where none of its required strings is in the text.
 
     All patterns' strings are looked up in the text once per call (a set of the ones present), then each
-    pattern's own strings are compared with that set: two thousand substring tests in one comprehension
-    cost less than looping over them pattern by pattern.
+    pattern's own strings are compared with that set. Only strings that start with a pair of characters
+    the text has are looked up at all (a message has a few dozen pairs; the net has two thousand strings).
     """
 
     def __init__(self, patterns: tuple[re.Pattern[str], ...] | list[re.Pattern[str]]):
         self.patterns = tuple(patterns)
         self.factors = tuple(required_literals(p) for p in self.patterns)
-        self.strings = tuple(sorted(set().union(*(f for f in self.factors if f is not None))))
+        starts: dict[str, list[str]] = {}
+        for string in sorted(set().union(*(f for f in self.factors if f is not None))):
+            starts.setdefault(string[:2], []).append(string)  # one character for one-character strings
+        self.by_start = {start: tuple(strings) for start, strings in starts.items()}
+
+    def present(self, text: str) -> set[str]:
+        """The required strings of all patterns that occur in ``text``."""
+        starts = {text[i : i + 2] for i in range(len(text) - 1)}
+        starts.update(text)
+        return {s for start in starts for s in self.by_start.get(start, ()) if s in text}
 
     def first(self, text: str) -> int | None:
         """The index of the first pattern that matches somewhere in ``text``, or None."""
-        present = {s for s in self.strings if s in text}
+        present = self.present(text)
         for index, (pattern, factors) in enumerate(zip(self.patterns, self.factors, strict=True)):
             if factors is not None and factors.isdisjoint(present):
                 continue
