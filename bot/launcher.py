@@ -106,6 +106,11 @@ def telegram_settings() -> Settings | None:
         raise SystemExit(f"Telegram: {error}") from None
 
 
+# Numerical libraries start a thread per core and let it spin after each small matrix product: measured
+# in the Rasa process, half of its CPU per message. One thread each; the work per message is tiny.
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+
+
 def build_services(
     host: str, rasa_port: int, action_port: int, web_port: int, token: str, telegram: Settings | None
 ) -> list[Service]:
@@ -113,16 +118,17 @@ def build_services(
     services = [
         Service(
             "Action server",
-            [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+            [python, "-m", "bot.rasa_server", "sdk", "--actions", "actions", "--port", str(action_port)],
             f"http://127.0.0.1:{action_port}/health",
+            env=ONE_THREAD,
         ),
         Service(
             "Rasa server",
-            [python, "-m", "rasa", "run", "--enable-api", f"--auth-token={token}", "--interface", host,
+            [python, "-m", "bot.rasa_server", "run", "--enable-api", f"--auth-token={token}", "--interface", host,
              "--port", str(rasa_port), "--model", str(newest_model()), "--endpoints", str(endpoints_for(action_port)),
              "--credentials", "credentials.yml"],
             f"http://127.0.0.1:{rasa_port}/webhooks/health/ready",  # model loaded and warmed up (bot/health.py)
-            env={"RASA_TELEMETRY_ENABLED": "false"},
+            env={"RASA_TELEMETRY_ENABLED": "false", **ONE_THREAD},
         ),
     ]  # fmt: skip
     channel_env = {

@@ -32,6 +32,7 @@ from pathlib import Path
 from bot import logs
 from bot.environment import PRODUCTION_DEFAULTS
 from bot.launcher import (
+    ONE_THREAD,
     PURGE_EVERY,
     ROOT,
     Service,
@@ -76,10 +77,9 @@ def environment() -> dict[str, str]:
     env.update({
         logs.LOG_FORMAT_VARIABLE: env.get(logs.LOG_FORMAT_VARIABLE, "json"),
         "FORCE_JSON_LOGGING": "1",
-        "PYTHONWARNINGS": "ignore",
+        "PYTHONWARNINGS": "ignore",  # libraries' deprecation warnings at import time are not log lines
         "TF_CPP_MIN_LOG_LEVEL": "2",  # TensorFlow's C++ start-up notices are not log records
-        "OPENBLAS_NUM_THREADS": "1",  # one thread per process: measured, BLAS threads only spun (helper report)
-        "OMP_NUM_THREADS": "1",  # libraries' deprecation warnings at import time are not log lines
+        **ONE_THREAD,  # BLAS and OpenMP: one thread per process (bot/launcher.py says why)
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "RASA_TELEMETRY_ENABLED": "false",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",

@@ -22,6 +22,8 @@ from typing import Any, Iterator
 
 import sqlalchemy as sa
 
+from bot.launcher import ONE_THREAD
+
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "integration-test-token"
 
@@ -95,13 +97,14 @@ def running_assistant(
         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {log_dir / 'tracker.db'}\n",
         encoding="utf-8",
     )
-    base_env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **(env or {})}
+    base_env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **ONE_THREAD, **(env or {})}
     processes: dict[str, subprocess.Popen[bytes]] = {}
     logs = []
     try:
         for name, command in (
-            ("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)]),
-            ("rasa", [sys.executable, "-m", "rasa", "run", "--enable-api", "--auth-token", TOKEN,
+            ("actions", [sys.executable, "-m", "bot.rasa_server", "sdk", "--actions", "actions",
+                         "--port", str(action_port)]),
+            ("rasa", [sys.executable, "-m", "bot.rasa_server", "run", "--enable-api", "--auth-token", TOKEN,
                       "--interface", "127.0.0.1", "--port", str(rasa_port), "--model", str(model or newest_model()),
                       "--endpoints", str(endpoints), "--credentials", "credentials.yml"]),
         ):  # fmt: skip
