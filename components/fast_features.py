@@ -84,9 +84,9 @@ class FastPipeline:
         self.offsets = np.cumsum([0] + [part.size for part in self.parts])[:-1]
         self.classes_ = self.classifier.classes_
         # features × classes, row by row (one message's features select their rows): the classifier's own
-        # coefficients stored column by column, so that this transposed view is contiguous and no copy
-        self.classifier.coef_ = np.asfortranarray(self.classifier.coef_)
-        self.weights = self.classifier.coef_.T
+        # coefficients stored column by column, so that this transposed view is contiguous (a no-op for
+        # models trained with ``column_major``; older ones are converted here, once)
+        self.weights = column_major(pipeline).steps[-1][1].coef_.T
         self.intercept = np.asarray(self.classifier.intercept_, dtype=np.float64)
 
     def features(self, texts: list[str]) -> sp.csr_matrix:
@@ -109,6 +109,14 @@ class FastPipeline:
             decision = self.decision_function(texts)
             return softmax(np.c_[-decision, decision] if decision.ndim == 1 else decision, copy=False)
         return classifier.predict_proba(self.features(texts))
+
+
+def column_major(pipeline: Pipeline) -> Pipeline:
+    """The fitted classifier's coefficients stored column by column, as ``FastPipeline`` reads them: done
+    when training, so that loading a model copies nothing (the intent weights are 130 MB)."""
+    classifier = pipeline.steps[-1][1]
+    classifier.coef_ = np.asfortranarray(classifier.coef_)
+    return pipeline
 
 
 def _multinomial(classifier: LogisticRegression) -> bool:

@@ -27,7 +27,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 from components import storage
-from components.fast_features import FastPipeline
+from components.fast_features import FastPipeline, column_major
 from components.language_classifier import example_language
 from components.normalize import normalize
 
@@ -131,7 +131,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             self.pipeline = None
         else:
             self.pipeline = self.build_pipeline()
-            self.pipeline.fit([normalize(t) for t in texts], intents)
+            column_major(self.pipeline.fit([normalize(t) for t in texts], intents))
         self.persist()
         return self._resource
 

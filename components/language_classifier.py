@@ -35,7 +35,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from components import storage
-from components.fast_features import FastPipeline
+from components.fast_features import FastPipeline, column_major
 from components.normalize import normalize
 
 logger = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ class LanguageClassifier(GraphComponent):
             self.pipeline = None
         else:
             self.pipeline = self.build_pipeline()
-            self.pipeline.fit(texts, labels)
+            column_major(self.pipeline.fit(texts, labels))
         self.shared_words = self.find_shared_words(texts, labels)
         self.persist()
         return self._resource
