@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -39,8 +40,8 @@ class ThreadedSQLTrackerStore(SQLTrackerStore):
 
     def _retrieve_blocking(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         with self.session_scope() as session:
-            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions).all()
-            events = [json.loads(row.data) for row in rows]
+            rows = session.execute(self._data_query(sender_id, fetch_events_from_all_sessions)).scalars()
+            events = [json.loads(data) for data in rows]
         if not events:  # nothing stored at all (a session start would have been found)
             self._without_events.add(sender_id)
             return None
@@ -53,6 +54,21 @@ class ThreadedSQLTrackerStore(SQLTrackerStore):
             # query. Kept up to date by every save (the lock keeps other writers out meanwhile).
             setattr(tracker, STORED, len(events))
         return tracker
+
+    def _data_query(self, sender_id: str, fetch_events_from_all_sessions: bool) -> sa.Select:
+        """Rasa's ``_event_query`` (the events since the latest session start, or all of them, in the order
+        they were stored) as a Core query of the ``data`` column only: no ORM object per row, which was
+        a third of the retrieval's CPU."""
+        events = self.SQLEvent.__table__
+        query = sa.select(events.c.data).where(events.c.sender_id == sender_id)
+        if not fetch_events_from_all_sessions:
+            session_start = (
+                sa.select(sa.func.max(events.c.timestamp))
+                .where(events.c.sender_id == sender_id, events.c.type_name == SessionStarted.type_name)
+                .scalar_subquery()
+            )
+            query = query.where(sa.or_(events.c.timestamp >= session_start, session_start.is_(None)))
+        return query.order_by(events.c.id)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
