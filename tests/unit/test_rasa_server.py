@@ -56,7 +56,8 @@ def test_action_results_of_the_right_shape_pass_and_others_get_rasas_error() -> 
             "responses": [{"text": "Hallo", "buttons": []}]}  # fmt: skip
     assert action._validate_action_result(good) is True
     assert action._validate_action_result({}) is True  # Rasa's schema allows both lists to be absent
-    for bad in ({"events": "slot"}, {"events": [{"name": "x"}]}, {"responses": [3]}):
+    for bad in ({"events": "slot"}, {"events": [{"name": "x"}]}, {"events": [{"event": "no_such_event"}]},
+                {"responses": [3]}):
         with pytest.raises(ValidationError, match="Failed to validate Action server response"):
             action._validate_action_result(bad)
 
